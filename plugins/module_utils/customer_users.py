@@ -1,0 +1,86 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the partnercenter.csp project
+# Simplified BSD License (see https://opensource.org/licenses/BSD-2-Clause)
+
+"""The Partner Center customer-user calls, one method per call.
+
+Bodies in and out are the service's camelCase dicts; mapping is user_model's job.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+
+from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError
+
+# The largest page the service is known to take (the recorded deleted-users call used it).
+PAGE_SIZE = 500
+# Soft-deleted users are listed only with this filter; the service wants it as JSON.
+DELETED_FILTER = json.dumps({"Field": "UserState", "Value": "Inactive", "Operator": "equals"}, separators=(",", ":"))
+USER_NOT_FOUND = 60002
+
+
+def is_user_not_found(error):
+    return error.status == 404 and str(error.code) == str(USER_NOT_FOUND)
+
+
+def is_already_exists(error):
+    """A create that lost a race: the service relays Entra ID's duplicate-UPN message."""
+    return error.status in (400, 409) and "already exists" in (error.description or "").lower()
+
+
+class CustomerUsersApi:
+    def __init__(self, client, customer_id):
+        self.client = client
+        self.users_path = "/customers/%s/users" % customer_id
+
+    def user_path(self, user_id):
+        return "%s/%s" % (self.users_path, user_id)
+
+    def get(self, user_id):
+        """The active user with this id, or None."""
+        try:
+            return self.client.get(self.user_path(user_id))
+        except PartnerCenterError as error:
+            if is_user_not_found(error):
+                return None
+            raise
+
+    def list_active(self):
+        return self.client.paginate(self.users_path, params={"size": PAGE_SIZE})
+
+    def list_deleted(self):
+        return self.client.paginate(self.users_path, params={"size": PAGE_SIZE, "filter": DELETED_FILTER})
+
+    def find_deleted_by_id(self, user_id):
+        user_id = user_id.lower()
+        for user in self.list_deleted():
+            if (user.get("id") or "").lower() == user_id:
+                return user
+        return None
+
+    def find_by_upn(self, upn):
+        """The user with this UPN (case-insensitive), active first, then soft-deleted; or None.
+
+        Partner Center has no lookup by UPN, so this pages through the lists and stops at
+        the first match.
+        """
+        wanted = upn.lower()
+        for listing in (self.list_active, self.list_deleted):
+            for user in listing():
+                if (user.get("userPrincipalName") or "").lower() == wanted:
+                    return user
+        return None
+
+    def create(self, body):
+        return self.client.post(self.users_path, body)
+
+    def update(self, user_id, body):
+        return self.client.patch(self.user_path(user_id), body)
+
+    def reset_password(self, user_id, body):
+        return self.client.patch(self.user_path(user_id) + "/resetpassword", body)
+
+    def delete(self, user_id):
+        self.client.delete(self.user_path(user_id))

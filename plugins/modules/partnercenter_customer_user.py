@@ -1,0 +1,277 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the partnercenter.csp project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: partnercenter_customer_user
+short_description: Create, update, soft delete and restore a CSP customer's user through Partner Center
+version_added: 0.1.0
+description:
+  - Manages one user account of a Microsoft CSP customer tenant through the Partner Center REST API
+    (C(POST /v1/customers/{customer}/users) and C(PATCH /v1/customers/{customer}/users/{user})).
+  - The module reads first and writes only what differs, so a re-run changes nothing.
+  - It compares only the options the task gives; an option left out is not managed.
+  - A user is found by O(user_id) (one request), or by O(user_principal_name) across every page of the
+    customer's user list and then among the soft-deleted users, because Partner Center cannot look a user
+    up by user principal name.
+  - O(state=absent) soft-deletes the user. Partner Center keeps a soft-deleted user for 30 days; during that
+    time O(state=present) restores it, then applies the differences.
+options:
+  customer_id:
+    description:
+      - The customer's tenant ID (a GUID), the Microsoft ID shown on the customer's account page in Partner Center.
+    type: str
+    required: true
+  user_id:
+    description:
+      - The user's object ID (a GUID). When given it identifies the user, and O(user_principal_name) becomes the
+        desired user principal name, so the pair renames a user.
+      - One of O(user_id) and O(user_principal_name) is required.
+    type: str
+  user_principal_name:
+    description:
+      - The user's sign-in name, V(alias@domain), where the domain is one of the customer's verified, non-federated domains.
+      - Without O(user_id) it identifies the user; matching ignores case.
+      - Case is not a difference, since Entra ID treats user principal names case-insensitively.
+    type: str
+  display_name:
+    description:
+      - The name shown for the user. Required to create a user.
+    type: str
+  first_name:
+    description: The user's given name.
+    type: str
+  last_name:
+    description: The user's surname.
+    type: str
+  usage_location:
+    description:
+      - Two-letter ISO 3166-1 country code where the user uses Microsoft services, such as V(US) or V(DE).
+      - Required to create a user, because licences cannot be assigned to a user without it.
+      - Case is not a difference.
+    type: str
+  immutable_id:
+    description:
+      - The immutable ID that links the user to an on-premises directory object.
+    type: str
+  password:
+    description:
+      - The user's password. Required to create a user.
+      - It must meet the Entra ID default policy, checked before any request is sent: 8 to 256 characters
+        with characters from at least three of lowercase letters, uppercase letters, digits and symbols.
+      - Partner Center never returns a password, so it cannot be compared; O(update_password) says when it is sent.
+      - It never appears in the output, in the diff or in error messages.
+    type: str
+  force_change_password:
+    description:
+      - Whether the user must choose a new password at the next sign-in. Sent only together with O(password).
+    type: bool
+    default: true
+  update_password:
+    description:
+      - V(on_create) sets O(password) only when the module creates the user; an existing user's password is never sent.
+      - V(always) resets the password of an existing user on every run. Since the current password cannot be read
+        back, such a task reports C(changed) every time.
+    type: str
+    choices: [on_create, always]
+    default: on_create
+  state:
+    description:
+      - V(present) creates the user, restores it if it is soft-deleted, and updates the fields that differ.
+      - V(absent) soft-deletes an active user; a soft-deleted or missing user is left as it is.
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - partnercenter.csp.connection
+  - partnercenter.csp.attributes
+notes:
+  - "GDAP roles the signed-in agent needs in the customer tenant: Directory Readers, Global Reader or User Administrator
+    to read; User Administrator or Directory Writers to create, update, delete and restore; User Administrator or
+    Privileged Authentication Administrator to reset a password (O(update_password=always))."
+  - A create answered with "already exists", because another run created the same user meanwhile, is followed by
+    a fresh read, and the module converges on the user that exists instead of failing.
+seealso:
+  - module: partnercenter.csp.partnercenter_customer_user_info
+  - module: partnercenter.csp.partnercenter_customer_users
+  - name: Create user accounts for a customer
+    description: The Partner Center call this module makes to create a user.
+    link: https://learn.microsoft.com/partner-center/developer/create-user-accounts-for-a-customer
+  - name: Update user accounts for a customer
+    description: The Partner Center call this module makes to update or restore a user.
+    link: https://learn.microsoft.com/partner-center/developer/update-user-accounts-for-a-customer
+  - name: Delete a user account for a customer
+    description: The soft delete and its 30-day window.
+    link: https://learn.microsoft.com/partner-center/developer/delete-user-accounts-for-a-customer
+author:
+  - partnercenter.csp developers
+"""
+
+EXAMPLES = r"""
+- name: Create a user, or bring it to this state
+  partnercenter.csp.partnercenter_customer_user:
+    customer_id: 46a62ece-10ad-42e5-b3f1-b2ed53e6fc08
+    user_principal_name: ada@contoso.onmicrosoft.com
+    display_name: Ada Lovelace
+    first_name: Ada
+    last_name: Lovelace
+    usage_location: GB
+    password: "{{ vault_initial_password }}"
+    client_id: "{{ partnercenter_client_id }}"
+    client_secret: "{{ partnercenter_client_secret }}"
+    tenant_id: "{{ partnercenter_tenant_id }}"
+    refresh_token: "{{ partnercenter_refresh_token }}"
+
+- name: Set the connection options once for every module of the collection
+  module_defaults:
+    group/partnercenter.csp.partnercenter:
+      client_id: "{{ partnercenter_client_id }}"
+      client_secret: "{{ partnercenter_client_secret }}"
+      tenant_id: "{{ partnercenter_tenant_id }}"
+      refresh_token: "{{ partnercenter_refresh_token }}"
+  block:
+    - name: Preview a change without making it
+      partnercenter.csp.partnercenter_customer_user:
+        customer_id: 46a62ece-10ad-42e5-b3f1-b2ed53e6fc08
+        user_principal_name: ada@contoso.onmicrosoft.com
+        display_name: Ada King
+      check_mode: true
+      diff: true
+
+    - name: Rename a user, identified by its object ID
+      partnercenter.csp.partnercenter_customer_user:
+        customer_id: 46a62ece-10ad-42e5-b3f1-b2ed53e6fc08
+        user_id: 482e2152-4b49-48ec-b715-823365ce3d4c
+        user_principal_name: ada.king@contoso.onmicrosoft.com
+
+    - name: Reset a password on every run (reports changed every time)
+      partnercenter.csp.partnercenter_customer_user:
+        customer_id: 46a62ece-10ad-42e5-b3f1-b2ed53e6fc08
+        user_principal_name: ada@contoso.onmicrosoft.com
+        password: "{{ vault_new_password }}"
+        update_password: always
+        force_change_password: true
+
+    - name: Soft-delete a user (restorable for 30 days)
+      partnercenter.csp.partnercenter_customer_user:
+        customer_id: 46a62ece-10ad-42e5-b3f1-b2ed53e6fc08
+        user_principal_name: ada@contoso.onmicrosoft.com
+        state: absent
+
+    - name: Restore the soft-deleted user
+      partnercenter.csp.partnercenter_customer_user:
+        customer_id: 46a62ece-10ad-42e5-b3f1-b2ed53e6fc08
+        user_principal_name: ada@contoso.onmicrosoft.com
+        state: present
+"""
+
+RETURN = r"""
+user:
+  description:
+    - The user after the task; in check mode, the user as the task would leave it (a user that would be created has
+      no RV(user.id) yet).
+    - Never contains a password, although Partner Center echoes it when a user is created.
+    - V(null) when O(state=absent) and the user does not exist.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: The user's object ID.
+      type: str
+      sample: 482e2152-4b49-48ec-b715-823365ce3d4c
+    user_principal_name:
+      description: The user principal name.
+      type: str
+      sample: ada@contoso.onmicrosoft.com
+    display_name:
+      description: The display name.
+      type: str
+      sample: Ada Lovelace
+    first_name:
+      description: The given name.
+      type: str
+      sample: Ada
+    last_name:
+      description: The surname.
+      type: str
+      sample: Lovelace
+    usage_location:
+      description: The usage location, a two-letter country code.
+      type: str
+      sample: GB
+    immutable_id:
+      description: The immutable ID, if any.
+      type: str
+      sample: null
+    state:
+      description: V(active), or V(inactive) for a soft-deleted user.
+      type: str
+      sample: active
+    user_domain_type:
+      description: V(none), V(managed) or V(federated).
+      type: str
+      sample: none
+    soft_deletion_time:
+      description: When the user was soft-deleted (UTC), the start of its 30-day restore window.
+      type: str
+      sample: null
+    last_directory_sync_time:
+      description: The last directory synchronisation (UTC), when Entra Connect syncs the tenant.
+      type: str
+      sample: null
+diff:
+  description:
+    - The managed fields and the state before and after, with C(--diff). A password that is set shows only as
+      C(VALUE_SPECIFIED_IN_NO_LOG_PARAMETER).
+  returned: when diff mode is on
+  type: dict
+  contains:
+    before:
+      description: The fields before the task.
+      type: dict
+    after:
+      description: The fields after the task.
+      type: dict
+"""
+
+from ansible_collections.partnercenter.csp.plugins.module_utils.base_module import PartnerCenterModule
+from ansible_collections.partnercenter.csp.plugins.module_utils.customer_users import CustomerUsersApi
+from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_convergence import UserSpec, converge, find_user
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import (
+    UserInputError,
+    user_options_spec,
+    validate_user_options,
+)
+
+
+def main():
+    argument_spec = dict(customer_id=dict(type="str", required=True))
+    argument_spec.update(user_options_spec())
+    module = PartnerCenterModule(
+        argument_spec=argument_spec,
+        required_one_of=[("user_id", "user_principal_name")],
+        supports_check_mode=True,
+    )
+    try:
+        validate_user_options(module.params)
+        spec = UserSpec(module.params)
+        api = CustomerUsersApi(module.client, module.params["customer_id"])
+        outcome = converge(api, spec, find_user(api, spec), module.check_mode)
+    except UserInputError as error:
+        module.fail_json(msg=str(error))
+    except PartnerCenterError as error:
+        module.fail_from_error(error)
+
+    result = dict(changed=outcome.changed, user=outcome.after)
+    if module._diff:
+        result["diff"] = outcome.diff()
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,287 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the partnercenter.csp project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: partnercenter_customer_users
+short_description: Converge many users of one CSP customer in a single task
+version_added: 0.1.0
+description:
+  - Brings every user in O(users) to its described state, exactly as M(partnercenter.csp.partnercenter_customer_user)
+    would one by one, but with one read of the customer's user list for all of them and the writes sent in parallel.
+  - Made for onboarding and compliance runs over many users, where one task per user would pay for a process
+    start and a full user-list read per user. The P(partnercenter.csp.tenant_onboarding#role) role uses it.
+  - The customer's active users are listed once; the soft-deleted users are listed once, only when a user is not
+    among the active ones. A user found there is then addressed by its ID.
+  - Every user is checked before anything is written, so a user that cannot be created (no password, say) fails
+    the task without any write.
+options:
+  customer_id:
+    description: The customer's tenant ID (a GUID).
+    type: str
+    required: true
+  users:
+    description:
+      - The users to converge. Each item takes the user options of M(partnercenter.csp.partnercenter_customer_user),
+        with the same meaning and defaults.
+      - A user may appear only once (by O(users[].user_id) or, ignoring case, O(users[].user_principal_name)).
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      user_id:
+        description: The user's object ID (a GUID); with O(users[].user_principal_name) it renames the user.
+        type: str
+      user_principal_name:
+        description: The user's sign-in name, V(alias@domain); identifies the user when O(users[].user_id) is absent.
+        type: str
+      display_name:
+        description: The name shown for the user. Required to create a user.
+        type: str
+      first_name:
+        description: The user's given name.
+        type: str
+      last_name:
+        description: The user's surname.
+        type: str
+      usage_location:
+        description: Two-letter ISO 3166-1 country code. Required to create a user. Case is not a difference.
+        type: str
+      immutable_id:
+        description: The immutable ID that links the user to an on-premises directory object.
+        type: str
+      password:
+        description:
+          - The user's password, required to create a user, checked against the Entra ID default policy before any request.
+          - It never appears in the output, in the diff or in error messages.
+        type: str
+      force_change_password:
+        description: Whether the user must choose a new password at the next sign-in. Sent only together with a password.
+        type: bool
+        default: true
+      update_password:
+        description:
+          - V(on_create) sets the password only when the user is created.
+          - V(always) resets it on every run, so that user reports C(changed) every time.
+        type: str
+        choices: [on_create, always]
+        default: on_create
+      state:
+        description: V(present) creates, restores and updates; V(absent) soft-deletes an active user.
+        type: str
+        choices: [present, absent]
+        default: present
+  concurrency:
+    description:
+      - How many writes are in flight at once. A C(429) answer with C(Retry-After) pauses all of them.
+      - Partner Center throttles per partner and customer pair, so more is not always faster.
+    type: int
+    default: 4
+extends_documentation_fragment:
+  - partnercenter.csp.connection
+  - partnercenter.csp.attributes
+notes:
+  - "GDAP roles the signed-in agent needs in the customer tenant: Directory Readers, Global Reader or User Administrator
+    to read; User Administrator or Directory Writers to create, update, delete and restore; User Administrator or
+    Privileged Authentication Administrator to reset a password."
+  - When some users fail, the task fails after the others are done, and RV(results) says which user failed and why.
+seealso:
+  - module: partnercenter.csp.partnercenter_customer_user
+  - module: partnercenter.csp.partnercenter_customer_user_info
+author:
+  - partnercenter.csp developers
+"""
+
+EXAMPLES = r"""
+- name: Onboard the users of a customer in one task
+  partnercenter.csp.partnercenter_customer_users:
+    customer_id: 46a62ece-10ad-42e5-b3f1-b2ed53e6fc08
+    users:
+      - user_principal_name: ada@contoso.onmicrosoft.com
+        display_name: Ada Lovelace
+        usage_location: GB
+        password: "{{ vault_ada_password }}"
+      - user_principal_name: grace@contoso.onmicrosoft.com
+        display_name: Grace Hopper
+        usage_location: US
+        password: "{{ vault_grace_password }}"
+      - user_principal_name: former.employee@contoso.onmicrosoft.com
+        state: absent
+  register: onboarding
+
+- name: Show what was done
+  ansible.builtin.debug:
+    var: onboarding.summary
+"""
+
+RETURN = r"""
+results:
+  description: One entry per item of O(users), in the same order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    user_principal_name:
+      description: The user principal name the item gave (or the user's, when the item named it by ID).
+      type: str
+      sample: ada@contoso.onmicrosoft.com
+    action:
+      description: V(created), V(updated), V(restored), V(deleted), V(unchanged), or V(failed).
+      type: str
+      sample: created
+    changed:
+      description: Whether the user was (or, in check mode, would be) changed.
+      type: bool
+      sample: true
+    user:
+      description:
+        - The user after the task, with the keys of RV(partnercenter.csp.partnercenter_customer_user#module:user);
+          never a password.
+      type: dict
+      sample: {"id": "482e2152-4b49-48ec-b715-823365ce3d4c", "user_principal_name": "ada@contoso.onmicrosoft.com", "state": "active"}
+    msg:
+      description: Why the user failed.
+      type: str
+      returned: when RV(results[].action) is V(failed)
+summary:
+  description: The user principal names by action.
+  returned: always
+  type: dict
+  contains:
+    created:
+      description: Users created.
+      type: list
+      elements: str
+    updated:
+      description: Users whose fields or password were changed.
+      type: list
+      elements: str
+    restored:
+      description: Soft-deleted users restored (and updated where they differed).
+      type: list
+      elements: str
+    deleted:
+      description: Users soft-deleted.
+      type: list
+      elements: str
+    unchanged:
+      description: Users already as described.
+      type: list
+      elements: str
+    failed:
+      description: Users that could not be converged.
+      type: list
+      elements: str
+  sample: {"created": ["ada@contoso.onmicrosoft.com"], "updated": [], "restored": [], "deleted": [], "unchanged": [], "failed": []}
+diff:
+  description:
+    - With C(--diff), one before/after entry per changed user, headed by its user principal name.
+      A password that is set shows only as C(VALUE_SPECIFIED_IN_NO_LOG_PARAMETER).
+  returned: when diff mode is on
+  type: list
+  elements: dict
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.partnercenter.csp.plugins.module_utils.base_module import PartnerCenterModule
+from ansible_collections.partnercenter.csp.plugins.module_utils.customer_users import CustomerUsersApi
+from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_convergence import (
+    ACTIONS,
+    UserIndex,
+    UserSpec,
+    check_creatable,
+    converge,
+)
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import (
+    UserInputError,
+    user_options_spec,
+    validate_user_options,
+)
+
+MAX_CONCURRENCY = 16
+
+
+def read_specs(customer_id, users):
+    """UserSpecs for the items, refusing malformed and duplicate items before any request."""
+    specs, seen = [], set()
+    for position, options in enumerate(users):
+        prefix = "users[%d]: " % position
+        try:
+            validate_user_options(dict(options, customer_id=customer_id))
+        except UserInputError as error:
+            raise UserInputError(prefix + str(error))
+        spec = UserSpec(options)
+        for key in spec.keys():
+            if key in seen:
+                raise UserInputError(prefix + "%s appears more than once in users" % spec.label)
+            seen.add(key)
+        specs.append(spec)
+    return specs
+
+
+def item_result(spec, outcome=None, error=None):
+    if error is not None:
+        return dict(user_principal_name=spec.label, action="failed", changed=False, user=None, msg=str(error))
+    user = outcome.after or outcome.before or {}
+    return dict(user_principal_name=user.get("user_principal_name") or spec.label, action=outcome.action,
+                changed=outcome.changed, user=outcome.after)
+
+
+def main():
+    module = PartnerCenterModule(
+        argument_spec=dict(
+            customer_id=dict(type="str", required=True),
+            users=dict(type="list", elements="dict", required=True, options=user_options_spec(),
+                       required_one_of=[("user_id", "user_principal_name")]),
+            concurrency=dict(type="int", default=4),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    if not 1 <= params["concurrency"] <= MAX_CONCURRENCY:
+        module.fail_json(msg="concurrency must be between 1 and %d, got %d" % (MAX_CONCURRENCY, params["concurrency"]))
+    try:
+        specs = read_specs(params["customer_id"], params["users"])
+        api = CustomerUsersApi(module.client, params["customer_id"])
+        index = UserIndex(api)
+        currents = [index.find(spec) for spec in specs]
+        for spec, current in zip(specs, currents):
+            check_creatable(spec, current)
+    except UserInputError as error:
+        module.fail_json(msg=str(error))
+    except PartnerCenterError as error:
+        module.fail_from_error(error)
+
+    def converge_item(item):
+        spec, current = item
+        try:
+            outcome = converge(api, spec, current, module.check_mode)
+        except (UserInputError, PartnerCenterError) as error:
+            return spec, None, error
+        return spec, outcome, None
+
+    with ThreadPoolExecutor(max_workers=params["concurrency"]) as pool:
+        converged = list(pool.map(converge_item, zip(specs, currents)))
+
+    results = [item_result(spec, outcome, error) for spec, outcome, error in converged]
+    summary = dict((action, [r["user_principal_name"] for r in results if r["action"] == action]) for action in ACTIONS + ("failed",))
+    output = dict(changed=any(r["changed"] for r in results), results=results, summary=summary)
+    if module._diff:
+        output["diff"] = [
+            dict(outcome.diff(), before_header=result["user_principal_name"], after_header=result["user_principal_name"])
+            for (spec, outcome, error), result in zip(converged, results) if outcome is not None and outcome.changed
+        ]
+    if summary["failed"]:
+        module.fail_json(msg="%d of %d users failed: %s" % (len(summary["failed"]), len(results), "; ".join(
+            "%s: %s" % (r["user_principal_name"], r["msg"]) for r in results if r["action"] == "failed")), **output)
+    module.exit_json(**output)
+
+
+if __name__ == "__main__":
+    main()
