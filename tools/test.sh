@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: creates what it needs, runs every step, and
+# ends with one line "suite: N passed, N failed". Exit status 0 only when all passed.
+# Usage: tools/test.sh [step ...]   (default: all steps; see STEPS below)
+set -uo pipefail
+source "$(dirname "$0")/env.sh"
+
+STEPS=(emulator sanity-newest sanity-oldest units-newest units-oldest integration system lint docs build)
+[ $# -gt 0 ] && STEPS=("$@")
+
+"$ROOT/tools/setup.sh" all || exit 1
+"$ROOT/tools/ansible-test-offline.sh" || exit 1
+STAGED=$("$ROOT/tools/stage.sh") || exit 1
+REPORTS=$BUILD_DIR/reports
+mkdir -p "$REPORTS"
+
+# pyenv's shims break ansible-test's look-up of other Pythons: use the real binaries.
+all_pythons_path() {
+    local dirs="" dir
+    for dir in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.*/bin; do dirs="$dirs:$dir"; done
+    echo "$1/bin$dirs:$(echo "$PATH" | tr ':' '\n' | grep -v '/shims$' | paste -sd:)"
+}
+
+in_venv() {
+    # in_venv VENV command...: run with that venv first on PATH and only real Pythons after it
+    local venv=$1; shift
+    PATH=$(all_pythons_path "$venv") VIRTUAL_ENV=$venv "$@"
+}
+
+step_emulator() {
+    in_venv "$MAIN_VENV" python -m pytest -q -p no:cacheprovider "$ROOT/tests/emulator"
+}
+
+sanity() {
+    (cd "$STAGED" && in_venv "$1" ansible-test sanity --color no --venv)
+}
+step_sanity-newest() { sanity "$MAIN_VENV"; }
+step_sanity-oldest() { sanity "$OLDEST_VENV"; }
+
+units() {
+    (cd "$STAGED" && in_venv "$1" ansible-test units --color no --venv --python "$2")
+}
+step_units-newest() { units "$MAIN_VENV" 3.12; }
+step_units-oldest() { units "$OLDEST_VENV" 3.11; }
+
+step_integration() {
+    (cd "$STAGED" && in_venv "$MAIN_VENV" tests/integration/run.sh)
+}
+
+step_system() {
+    in_venv "$MAIN_VENV" python -m pytest -q -p no:cacheprovider -n 2 "$ROOT/tests/system"
+}
+
+step_lint() {
+    (cd "$STAGED" && in_venv "$MAIN_VENV" ansible-lint --offline --profile production)
+}
+
+step_docs() {
+    (cd "$STAGED" && in_venv "$MAIN_VENV" tests/docs/check.sh)
+}
+
+step_build() {
+    (cd "$STAGED" && in_venv "$MAIN_VENV" tests/build/check.sh)
+}
+
+passed=0 failed=0 failures=()
+for step in "${STEPS[@]}"; do
+    echo "=== $step"
+    start=$SECONDS
+    if "step_$step"; then
+        passed=$((passed + 1)); echo "=== $step passed ($((SECONDS - start)) s)"
+    else
+        failed=$((failed + 1)); failures+=("$step"); echo "=== $step FAILED ($((SECONDS - start)) s)"
+    fi
+done
+[ $failed -gt 0 ] && echo "failed steps: ${failures[*]}"
+echo "suite: $passed passed, $failed failed"
+[ $failed -eq 0 ]
