@@ -1,0 +1,82 @@
+"""Command line: run the emulator until SIGTERM/SIGINT or --max-lifetime seconds.
+
+python -m partnercenter_emulator --state-dir DIR [--seed FILE] [--port 0] [--token-lifetime 3600]
+    [--ready-file PATH] [--env-file PATH] [--max-lifetime 1800] [--device-code-auto-approve]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import signal
+import sys
+import threading
+
+from .server import Emulator
+
+ENV_NAMES = (("PARTNERCENTER_API_URL", "url"), ("PARTNERCENTER_AUTHORITY_HOST", "url"), ("PARTNERCENTER_TENANT_ID", "tenant_id"),
+             ("PARTNERCENTER_CLIENT_ID", "client_id"), ("PARTNERCENTER_CLIENT_SECRET", "client_secret"),
+             ("PARTNERCENTER_REFRESH_TOKEN", "refresh_token"), ("PARTNERCENTER_CA_PATH", "ca_path"),
+             ("PARTNERCENTER_EMULATOR_URL", "url"), ("PARTNERCENTER_CUSTOMER_ID", "customer_id"))
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m partnercenter_emulator", description=__doc__.splitlines()[0])
+    parser.add_argument("--state-dir", required=True, help="directory for the generated CA and server certificate")
+    parser.add_argument("--seed", default=None, help="seed JSON (default: seeds/default.json next to the package)")
+    parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 = any free port)")
+    parser.add_argument("--token-lifetime", type=int, default=3600, help="access token lifetime in seconds")
+    parser.add_argument("--ready-file", default=None, help="written atomically with the settings JSON once listening")
+    parser.add_argument("--env-file", default=None, help="written with shell `export NAME=value` lines")
+    parser.add_argument("--max-lifetime", type=float, default=1800, help="exit after this many seconds (0 = no limit)")
+    parser.add_argument("--device-code-auto-approve", action="store_true", help="device codes are approved at once")
+    return parser.parse_args(argv)
+
+
+def write_atomically(path, text, mode=0o600):
+    """Readers never see a half-written file: write a sibling, then rename over."""
+    path = os.path.abspath(path)
+    temp = "%s.%d.tmp" % (path, os.getpid())
+    descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
+    os.replace(temp, path)
+
+
+def env_text(settings):
+    lines = ["export %s=%s" % (name, shlex.quote(str(settings[key] or ""))) for name, key in ENV_NAMES]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    emulator = Emulator(seed_path=args.seed, state_dir=args.state_dir, token_lifetime=args.token_lifetime, port=args.port,
+                        device_code_auto_approve=args.device_code_auto_approve)
+    emulator.start()
+    try:
+        settings = emulator.settings
+        if args.env_file:
+            write_atomically(args.env_file, env_text(settings))
+        if args.ready_file:
+            write_atomically(args.ready_file, json.dumps(settings) + "\n")
+        sys.stdout.write(json.dumps(settings) + "\n")
+        sys.stdout.flush()
+        stop.wait(args.max_lifetime if args.max_lifetime > 0 else None)
+    finally:
+        emulator.stop()
+        if args.ready_file:
+            # A ready file must never outlive the server it describes.
+            try:
+                os.unlink(args.ready_file)
+            except OSError:
+                pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,373 @@
+"""Entra ID (v2.0 endpoints) as msal uses them, and the registry of the tokens it issues.
+
+Only what the collection needs: openid configuration, the token endpoint (refresh_token,
+client_credentials, device_code grants) and the device-code endpoint. Access tokens are opaque;
+what Partner Center needs to know about one lives in the registry.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import string
+import threading
+import time
+import uuid
+
+from .wire import Response, json_response
+
+PC_RESOURCE = "https://api.partnercenter.microsoft.com"
+PC_USER_SCOPE = PC_RESOURCE + "/user_impersonation"
+PC_DEFAULT_SCOPE = PC_RESOURCE + "/.default"
+RESERVED_SCOPES = ("openid", "profile", "offline_access")
+DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+DEVICE_CODE_LIFETIME = 900
+BOUND = 200000   # tokens kept per kind; the oldest are forgotten beyond that
+
+
+def _b64(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+class TokenRegistry(object):
+    """Apps, refresh tokens, access tokens and pending device codes. Thread-safe."""
+
+    def __init__(self, token_lifetime=3600):
+        self._lock = threading.RLock()
+        self.token_lifetime = int(token_lifetime)
+        self.device_code_auto_approve = False
+        self.tenant_id = None
+        self.apps = {}
+        self.refresh_tokens = {}
+        self.access_tokens = {}
+        self.device_codes = {}
+        self.default_grant = {}
+
+    def load_seed(self, seed):
+        with self._lock:
+            self.tenant_id = seed["partner_tenant_id"].lower()
+            self.apps = dict((a["client_id"].lower(), a.get("client_secret")) for a in seed.get("apps", []))
+            self.refresh_tokens = {}
+            self.access_tokens = {}
+            self.device_codes = {}
+            for entry in seed.get("refresh_tokens", []):
+                self.refresh_tokens[entry["token"]] = {
+                    "client_id": entry["client_id"].lower(), "user": entry.get("user", "agent@partner.onmicrosoft.com"),
+                    "mfa": bool(entry.get("mfa", True)), "gdap_roles": list(entry.get("gdap_roles", [])),
+                    "expired": bool(entry.get("expired", False)), "issued_at": time.time()}
+            valid = [e for e in seed.get("refresh_tokens", []) if e.get("name") == "valid"] or seed.get("refresh_tokens", [])[:1]
+            self.default_grant = dict(self.refresh_tokens[valid[0]["token"]]) if valid else {"user": "agent@partner.onmicrosoft.com",
+                                                                                              "mfa": True, "gdap_roles": []}
+
+    def issue(self, client_id, user, mfa, gdap_roles, app_only, refresh):
+        """New access token (and rotated refresh token) for a grant; returns (access, refresh or None, lifetime)."""
+        with self._lock:
+            lifetime = self.token_lifetime
+            grant = {"client_id": client_id, "user": user, "mfa": mfa, "gdap_roles": list(gdap_roles),
+                     "app_only": app_only, "expires_at": time.time() + lifetime, "revoked": False}
+            access = "pcemu-at." + secrets.token_urlsafe(40)
+            self._remember(self.access_tokens, access, grant)
+            new_refresh = None
+            if refresh:
+                new_refresh = "0.pcemu-rt." + secrets.token_urlsafe(64)
+                self._remember(self.refresh_tokens, new_refresh, {"client_id": client_id, "user": user, "mfa": mfa,
+                                                                  "gdap_roles": list(gdap_roles), "expired": False,
+                                                                  "issued_at": time.time()})
+            return access, new_refresh, lifetime
+
+    @staticmethod
+    def _remember(table, key, value):
+        if len(table) >= BOUND:
+            del table[next(iter(table))]
+        table[key] = value
+
+    def check_access(self, token):
+        """(grant, None) for a usable access token, else (None, reason)."""
+        with self._lock:
+            grant = self.access_tokens.get(token)
+            if grant is None:
+                return None, "The access token is invalid."
+            if grant["revoked"]:
+                return None, "The access token has been revoked."
+            if time.time() >= grant["expires_at"]:
+                return None, "The access token has expired."
+            return dict(grant), None
+
+    def revoke_all(self):
+        with self._lock:
+            for grant in self.access_tokens.values():
+                grant["revoked"] = True
+            return len(self.access_tokens)
+
+    def refresh_grant(self, token):
+        with self._lock:
+            grant = self.refresh_tokens.get(token)
+            return dict(grant) if grant else None
+
+    def new_device_code(self, client_id, scope):
+        with self._lock:
+            device_code = "pcemu-dc." + secrets.token_urlsafe(32)
+            user_code = "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(9))
+            self._remember(self.device_codes, device_code, {
+                "client_id": client_id, "user_code": user_code, "scope": scope, "approved": self.device_code_auto_approve,
+                "redeemed": False, "expires_at": time.time() + DEVICE_CODE_LIFETIME})
+            return device_code, user_code
+
+    def approve_device_code(self, user_code=None):
+        """Approve one pending code (or every pending one when user_code is None); returns how many."""
+        with self._lock:
+            count = 0
+            for entry in self.device_codes.values():
+                if not entry["redeemed"] and (user_code is None or entry["user_code"] == str(user_code).upper()):
+                    entry["approved"] = True
+                    count += 1
+            return count
+
+    def device_code(self, device_code):
+        with self._lock:
+            entry = self.device_codes.get(device_code)
+            return dict(entry) if entry else None
+
+    def redeem_device_code(self, device_code):
+        with self._lock:
+            entry = self.device_codes.get(device_code)
+            if entry is None or entry["redeemed"] or not entry["approved"]:
+                return False
+            entry["redeemed"] = True
+            return True
+
+
+class EntraService(object):
+    """The tenant-scoped v2.0 endpoints, under /{tenant}/..."""
+
+    def __init__(self, registry):
+        self.registry = registry
+
+    def handle(self, request):
+        parts = request.path.strip("/").split("/")
+        if parts == ["devicelogin"]:
+            return Response(200, b"Partner Center emulator: approve device codes with POST /_emulator/devicecode/approve\n",
+                            [("Content-Type", "text/plain; charset=utf-8")])
+        tenant, rest = parts[0], "/".join(parts[1:])
+        routes = {("GET", "v2.0/.well-known/openid-configuration"): self._openid_configuration,
+                  ("POST", "oauth2/v2.0/token"): self._token,
+                  ("POST", "oauth2/v2.0/devicecode"): self._devicecode}
+        handler = routes.get((request.method, rest))
+        if handler is None:
+            return self._error(request, 404, "invalid_request", 900561,
+                               "The endpoint only accepts the documented methods and paths. (%s %s)" % (request.method, request.path))
+        if tenant.lower() != self.registry.tenant_id:
+            return self._error(request, 400, "invalid_tenant", 90002,
+                               "Tenant '%s' not found. Check to make sure you have the correct tenant ID and are signing into "
+                               "the correct cloud." % tenant)
+        return handler(request, tenant)
+
+    # ---- endpoints ----------------------------------------------------------------------
+
+    def _openid_configuration(self, request, tenant):
+        base = "%s/%s" % (request.base_url, tenant)
+        config = {
+            "token_endpoint": base + "/oauth2/v2.0/token",
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+            "jwks_uri": base + "/discovery/v2.0/keys",
+            "response_modes_supported": ["query", "fragment", "form_post"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+            "scopes_supported": ["openid", "profile", "email", "offline_access"],
+            "issuer": base + "/v2.0",
+            "request_uri_parameter_supported": False,
+            "authorization_endpoint": base + "/oauth2/v2.0/authorize",
+            "device_authorization_endpoint": base + "/oauth2/v2.0/devicecode",
+            "http_logout_supported": True,
+            "frontchannel_logout_supported": True,
+            "end_session_endpoint": base + "/oauth2/v2.0/logout",
+            "tenant_region_scope": "EU",
+            "cloud_instance_name": "microsoftonline.com",
+        }
+        return self._json(request, 200, config)
+
+    def _devicecode(self, request, tenant):
+        form = request.form()
+        client_id = str(form.get("client_id", "")).lower()
+        if not client_id:
+            return self._missing(request, "client_id")
+        if client_id not in self.registry.apps:
+            return self._unknown_app(request, client_id)
+        failure = self._scope_problem(request, form.get("scope"), client_credentials=False)
+        if failure:
+            return failure
+        device_code, user_code = self.registry.new_device_code(client_id, form.get("scope"))
+        uri = request.base_url + "/devicelogin"
+        return self._json(request, 200, {
+            "user_code": user_code, "device_code": device_code, "verification_uri": uri, "expires_in": DEVICE_CODE_LIFETIME,
+            "interval": 1,
+            "message": "To sign in, use a web browser to open the page %s and enter the code %s to authenticate." % (uri, user_code)})
+
+    def _token(self, request, tenant):
+        form = request.form()
+        grant_type = form.get("grant_type")
+        if not grant_type:
+            return self._missing(request, "grant_type")
+        client_id, failure = self._authenticate_client(request, form)
+        if failure:
+            return failure
+        if grant_type == "refresh_token":
+            return self._refresh_token_grant(request, tenant, form, client_id)
+        if grant_type == "client_credentials":
+            return self._client_credentials_grant(request, form, client_id)
+        if grant_type == DEVICE_CODE_GRANT:
+            return self._device_code_grant(request, tenant, form, client_id)
+        return self._error(request, 400, "unsupported_grant_type", 70003,
+                           "The app requested an unsupported grant type '%s'." % grant_type)
+
+    def _refresh_token_grant(self, request, tenant, form, client_id):
+        token = form.get("refresh_token")
+        if not token:
+            return self._missing(request, "refresh_token")
+        grant = self.registry.refresh_grant(token)
+        if grant is None:
+            return self._error(request, 400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.")
+        if grant["client_id"] != client_id:
+            return self._error(request, 400, "invalid_grant", 70000,
+                               "Provided grant is invalid or malformed. The refresh token was issued to a different client.")
+        if grant["expired"]:
+            issued = time.strftime("%Y-%m-%dT%H:%M:%S.0000000Z", time.gmtime(grant["issued_at"] - 91 * 86400))
+            return self._error(request, 400, "invalid_grant", 700082,
+                               "The refresh token has expired due to inactivity. The token was issued on %s and was inactive "
+                               "for 90.00:00:00." % issued, suberror="bad_token")
+        failure = self._scope_problem(request, form.get("scope"), client_credentials=False)
+        if failure:
+            return failure
+        return self._tokens(request, tenant, form, client_id, grant, form.get("scope"))
+
+    def _client_credentials_grant(self, request, form, client_id):
+        if self.registry.apps.get(client_id) is None:
+            return self._error(request, 401, "invalid_client", 7000218,
+                               "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
+        failure = self._scope_problem(request, form.get("scope"), client_credentials=True)
+        if failure:
+            return failure
+        access, _, lifetime = self.registry.issue(client_id, None, False, [], True, refresh=False)
+        return self._json(request, 200, {"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime,
+                                         "access_token": access})
+
+    def _device_code_grant(self, request, tenant, form, client_id):
+        code = form.get("device_code")
+        if not code:
+            return self._missing(request, "device_code")
+        entry = self.registry.device_code(code)
+        if entry is None or entry["client_id"] != client_id or entry["redeemed"]:
+            return self._error(request, 400, "invalid_grant", 70000, "Provided grant is invalid or malformed.")
+        if time.time() >= entry["expires_at"]:
+            return self._error(request, 400, "expired_token", 70019,
+                               "Verification code expired. The verification code has expired; start a new device flow.")
+        if not entry["approved"] or not self.registry.redeem_device_code(code):
+            return self._error(request, 400, "authorization_pending", 70016,
+                               "OAuth 2.0 device flow error. Authorization is pending. Continue polling.")
+        default = self.registry.default_grant
+        grant = {"user": default.get("user"), "mfa": True, "gdap_roles": default.get("gdap_roles", [])}
+        # msal sends no scope when polling: the scope is the one the flow was started with.
+        return self._tokens(request, tenant, form, client_id, grant, entry["scope"])
+
+    # ---- helpers ------------------------------------------------------------------------
+
+    def _authenticate_client(self, request, form):
+        """(client_id, None) or (None, error response); secrets may come in the form or as HTTP Basic."""
+        client_id = str(form.get("client_id", ""))
+        secret = form.get("client_secret")
+        basic = request.header("Authorization", "")
+        if basic.lower().startswith("basic "):
+            try:
+                user, _, password = base64.b64decode(basic[6:]).decode("utf-8").partition(":")
+                client_id, secret = client_id or user, password
+            except (ValueError, UnicodeDecodeError):
+                pass
+        client_id = client_id.lower()
+        if not client_id:
+            return None, self._missing(request, "client_id")
+        if client_id not in self.registry.apps:
+            return None, self._unknown_app(request, client_id)
+        expected = self.registry.apps[client_id]
+        if expected is None:
+            if secret is not None or form.get("client_assertion"):
+                return None, self._error(request, 401, "invalid_client", 700025,
+                                         "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.")
+            return client_id, None
+        if secret is None:
+            return None, self._error(request, 401, "invalid_client", 7000218,
+                                     "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
+        if not secrets.compare_digest(str(secret).encode("utf-8"), expected.encode("utf-8")):
+            return None, self._error(request, 401, "invalid_client", 7000215,
+                                     "Invalid client secret provided. Ensure the secret being sent in the request is the client "
+                                     "secret value, not the client secret ID, for a secret added to app '%s'." % client_id)
+        return client_id, None
+
+    def _scope_problem(self, request, scope, client_credentials):
+        scopes = str(scope or "").split()
+        if client_credentials:
+            if scopes != [PC_DEFAULT_SCOPE]:
+                return self._error(request, 400, "invalid_scope", 1002012,
+                                   "The provided value for scope %s is not valid. Client credential flows must have a scope "
+                                   "value with /.default suffixed to the resource identifier (application ID URI)." % (scope or ""))
+            return None
+        resource = [s for s in scopes if s not in RESERVED_SCOPES]
+        if resource not in ([PC_USER_SCOPE], [PC_DEFAULT_SCOPE]):
+            return self._error(request, 400, "invalid_scope", 70011,
+                               "The provided request must include a 'scope' input parameter. The provided value for the input "
+                               "parameter 'scope' is not valid. The emulator only issues tokens for %s or %s."
+                               % (PC_USER_SCOPE, PC_DEFAULT_SCOPE))
+        return None
+
+    def _tokens(self, request, tenant, form, client_id, grant, scope):
+        access, refresh, lifetime = self.registry.issue(client_id, grant["user"], grant["mfa"], grant["gdap_roles"],
+                                                        False, refresh=True)
+        body = {"token_type": "Bearer", "scope": PC_USER_SCOPE, "expires_in": lifetime, "ext_expires_in": lifetime,
+                "access_token": access, "refresh_token": refresh}
+        scopes = str(scope or "").split()
+        oid = str(uuid.uuid5(uuid.NAMESPACE_URL, "pcemu:" + str(grant["user"]).lower()))
+        if "openid" in scopes:
+            body["id_token"] = self._id_token(request, tenant, client_id, oid, grant["user"])
+        if form.get("client_info") == "1":
+            body["client_info"] = _b64(json.dumps({"uid": oid, "utid": self.registry.tenant_id}).encode("utf-8"))
+        return self._json(request, 200, body)
+
+    @staticmethod
+    def _id_token(request, tenant, client_id, oid, user):
+        # Unsigned: msal decodes id tokens without checking the signature.
+        now = int(time.time())
+        claims = {"aud": client_id, "iss": "%s/%s/v2.0" % (request.base_url, tenant), "iat": now, "nbf": now, "exp": now + 3600,
+                  "name": str(user).split("@")[0], "oid": oid, "preferred_username": user, "sub": oid, "tid": tenant,
+                  "ver": "2.0"}
+        header = {"typ": "JWT", "alg": "none"}
+        return "%s.%s." % (_b64(json.dumps(header).encode("utf-8")), _b64(json.dumps(claims).encode("utf-8")))
+
+    def _missing(self, request, name):
+        return self._error(request, 400, "invalid_request", 900144,
+                           "The request body must contain the following parameter: '%s'." % name)
+
+    def _unknown_app(self, request, client_id):
+        return self._error(request, 400, "unauthorized_client", 700016,
+                           "Application with identifier '%s' was not found in the directory '%s'."
+                           % (client_id, self.registry.tenant_id))
+
+    def _error(self, request, status, error, code, description, suberror=None):
+        trace_id = str(uuid.uuid4())
+        correlation_id = request.header("client-request-id") or str(uuid.uuid4())
+        body = {"error": error,
+                "error_description": "AADSTS%d: %s Trace ID: %s Correlation ID: %s Timestamp: %s"
+                                     % (code, description, trace_id, correlation_id, time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime())),
+                "error_codes": [code], "timestamp": time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime()),
+                "trace_id": trace_id, "correlation_id": correlation_id}
+        if suberror:
+            body["suberror"] = suberror
+        body["error_uri"] = "%s/error?code=%d" % (request.base_url, code)
+        return self._json(request, status, body)
+
+    @staticmethod
+    def _json(request, status, value):
+        headers = [("Cache-Control", "no-store, no-cache"), ("Pragma", "no-cache"), ("x-ms-request-id", str(uuid.uuid4()))]
+        if request.header("client-request-id"):
+            headers.append(("client-request-id", request.header("client-request-id")))
+        return json_response(status, value, bom=False, headers=headers)
