@@ -1,0 +1,66 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the partnercenter.csp project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Run a module's main() in-process against FakeUsersApi, on every supported ansible-core."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import contextlib
+import json
+
+import pytest
+
+from ansible.module_utils import basic
+from ansible.module_utils.common.text.converters import to_bytes
+
+from ansible_collections.partnercenter.csp.plugins.module_utils.base_module import PartnerCenterModule
+from ansible_collections.partnercenter.csp.tests.unit.fake_users_api import FakeUsersApi
+
+try:
+    from ansible.module_utils.testing import patch_module_args  # ansible-core 2.19+
+except ImportError:
+    patch_module_args = None
+
+CUSTOMER = "46a62ece-10ad-42e5-b3f1-b2ed53e6fc08"
+CONNECTION = dict(access_token="unit-test-access-token")
+
+
+@contextlib.contextmanager
+def module_args(args):
+    if patch_module_args is not None:
+        with patch_module_args(args):
+            yield
+        return
+    legacy = dict(args, _ansible_remote_tmp="/tmp", _ansible_keep_remote_files=False)
+    original = basic._ANSIBLE_ARGS
+    basic._ANSIBLE_ARGS = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": legacy}))
+    try:
+        yield
+    finally:
+        basic._ANSIBLE_ARGS = original
+
+
+class ModuleRunner:
+    """Runs module.main() with a FakeUsersApi behind CustomerUsersApi; returns the result and raw output."""
+
+    def __init__(self, monkeypatch, capsys):
+        self.monkeypatch = monkeypatch
+        self.capsys = capsys
+        self.api = FakeUsersApi()
+        monkeypatch.setattr(PartnerCenterModule, "client", property(lambda module: object()))
+
+    def __call__(self, module, check_mode=False, diff=False, **args):
+        self.monkeypatch.setattr(module, "CustomerUsersApi", lambda client, customer_id: self.api)
+        args = dict(CONNECTION, customer_id=CUSTOMER, _ansible_check_mode=check_mode, _ansible_diff=diff, **args)
+        with module_args(args):
+            with pytest.raises(SystemExit):
+                module.main()
+        out = self.capsys.readouterr().out
+        return json.loads(out), out
+
+
+@pytest.fixture
+def run_module(monkeypatch, capsys):
+    return ModuleRunner(monkeypatch, capsys)
