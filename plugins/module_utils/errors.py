@@ -1,0 +1,302 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the partnercenter.csp project
+# Simplified BSD License (see https://opensource.org/licenses/BSD-2-Clause)
+
+"""PartnerCenterError, the parsing of every error body shape, and the actionable hints.
+
+Nothing here speaks HTTP; api_client.py and auth.py build the errors.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import re
+
+UTF8_BOM = b"\xef\xbb\xbf"
+# Longest error text taken from a body that is not a known JSON error shape.
+MAX_TEXT = 300
+
+_OPTION_ENV = {
+    "refresh_token": "PARTNERCENTER_REFRESH_TOKEN",
+    "access_token": "PARTNERCENTER_ACCESS_TOKEN",
+    "client_id": "PARTNERCENTER_CLIENT_ID",
+    "client_secret": "PARTNERCENTER_CLIENT_SECRET",
+    "tenant_id": "PARTNERCENTER_TENANT_ID",
+    "retries": "PARTNERCENTER_RETRIES",
+    "retry_max_delay": "PARTNERCENTER_RETRY_MAX_DELAY",
+    "timeout": "PARTNERCENTER_TIMEOUT",
+    "ca_path": "PARTNERCENTER_CA_PATH",
+    "validate_certs": "PARTNERCENTER_VALIDATE_CERTS",
+    "authority_host": "PARTNERCENTER_AUTHORITY_HOST",
+    "api_url": "PARTNERCENTER_API_URL",
+    "token_cache": "PARTNERCENTER_TOKEN_CACHE",
+    "token_cache_path": "PARTNERCENTER_TOKEN_CACHE_PATH",
+}
+
+
+def option(name):
+    """'refresh_token (PARTNERCENTER_REFRESH_TOKEN)': an option named together with its environment variable."""
+    return "%s (%s)" % (name, _OPTION_ENV[name])
+
+
+_MFA_HINT = (
+    "Partner Center requires MFA for App+User calls and this token carries no MFA claim: redo the Secure Application "
+    "Model consent with an account that has MFA enforced, then use the new refresh token in %s." % option("refresh_token"))
+_INVALID_GRANT_HINT = (
+    "The refresh token was rejected: it was revoked, was issued to another application than %s, or belongs to another "
+    "tenant than %s. Check both, or obtain a new refresh token with the consent flow." % (option("client_id"), option("tenant_id")))
+
+# Partner Center error codes (the "code" of the error envelope).
+_PC_HINTS = {
+    "900421": _MFA_HINT,
+    "900329": (
+        "Partner Center rejected an app-only token: the customer-user calls need an App+User token. Use the Secure "
+        "Application Model refresh token in %s, or an access token obtained for a user." % option("refresh_token")),
+    "900308": (
+        "The signed-in partner user lacks the GDAP role this call needs in the customer tenant: creating, updating, "
+        "deleting or restoring users needs User Administrator (or Directory Writers); reading users needs Directory "
+        "Readers or Global Reader. Grant it through the customer's GDAP relationship to a security group the user is in."),
+    "900309": "A Conditional Access policy blocked the call: check the policies that apply to the signed-in partner user.",
+    "900420": (
+        "The access token was issued for the wrong audience: tokens must be issued for https://api.partnercenter.microsoft.com "
+        "(the retired graph.windows.net audience is no longer accepted)."),
+    "60003": "The customer tenant was not found, or the partner has no relationship with it: check customer_id (the customer's tenant id).",
+    "20002": "The partner has no relationship with this customer: check customer_id, and that the reseller or GDAP relationship is active.",
+}
+
+# Entra ID (AADSTS) error codes from the token endpoint.
+_AAD_HINTS = {
+    "700082": (
+        "The refresh token expired after 90 days of inactivity: obtain a new one with the Secure Application Model consent "
+        "flow and update %s." % option("refresh_token")),
+    "7000215": (
+        "Invalid client secret: check %s; use the secret's value (not its id) of the application %s."
+        % (option("client_secret"), option("client_id"))),
+    "7000222": "The client secret has expired: create a new one for the application and update %s." % option("client_secret"),
+    "7000218": "The application is a confidential client and needs its secret: set %s." % option("client_secret"),
+    "700016": "The application was not found in the tenant: check %s and %s." % (option("client_id"), option("tenant_id")),
+    "90002": "The tenant was not found: check %s and %s." % (option("tenant_id"), option("authority_host")),
+    "900421": _MFA_HINT,
+    "50076": _MFA_HINT,
+    "50079": _MFA_HINT,
+    "65001": "The application has no consent for Partner Center (user_impersonation): redo the Secure Application Model consent.",
+}
+
+_STATUS_HINTS = {
+    401: (
+        "Partner Center rejected the access token (expired, revoked, or not issued for https://api.partnercenter.microsoft.com): "
+        "check %s or %s, %s and %s." % (option("refresh_token"), option("access_token"), option("client_id"), option("tenant_id"))),
+    403: (
+        "Partner Center refused the call: check that the signed-in partner user has the GDAP role it needs in this customer "
+        "tenant (User Administrator or Directory Writers for changes, Directory Readers or Global Reader for reads)."),
+    429: (
+        "Partner Center is throttling this partner: lower the parallelism (throttle, serial, a module's concurrency), or raise "
+        "%s and %s." % (option("retries"), option("retry_max_delay"))),
+}
+
+
+def hint_for(status=None, code=None, oauth_error=None):
+    """The actionable hint for an error, or None.
+
+    code: a Partner Center or AADSTS code (int or str); oauth_error: the token endpoint's "error"
+    (e.g. invalid_grant), given only for token endpoint errors.
+    """
+    key = None if code is None else str(code)
+    if oauth_error is not None:
+        if key in _AAD_HINTS:
+            return _AAD_HINTS[key]
+        if oauth_error == "invalid_grant":
+            return _INVALID_GRANT_HINT
+        return None
+    if key in _PC_HINTS:
+        return _PC_HINTS[key]
+    return _STATUS_HINTS.get(status)
+
+
+def _clip(text, limit=MAX_TEXT):
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) > limit:
+        text = text[:limit - 3].rstrip() + "..."
+    return text
+
+
+def _normalise_code(code):
+    if code is None or isinstance(code, bool):
+        return None
+    if isinstance(code, int):
+        return code
+    if isinstance(code, float) and code.is_integer():
+        return int(code)
+    text = str(code).strip()
+    if re.match(r"^-?[0-9]+$", text):
+        return int(text)
+    return text or None
+
+
+def _text(value):
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        value = json.dumps(value, separators=(",", ":"), sort_keys=True)
+    value = value.strip()
+    return value or None
+
+
+def _from_json(document):
+    """(code, description) from a parsed JSON error document, or None when the shape is unknown."""
+    if not isinstance(document, dict):
+        return None
+    lowered = dict((str(key).lower(), value) for key, value in document.items())
+    # OData / Graph style: {"error": {"code": ..., "message": ...}}
+    inner = lowered.get("error")
+    if isinstance(inner, dict):
+        inner = dict((str(key).lower(), value) for key, value in inner.items())
+        return _normalise_code(inner.get("code")), _text(inner.get("message") or inner.get("description"))
+    # OAuth style: {"error": "invalid_grant", "error_description": ...}
+    if isinstance(inner, str) and ("error_description" in lowered or "error_codes" in lowered):
+        codes = lowered.get("error_codes")
+        code = codes[0] if isinstance(codes, list) and codes else inner
+        return _normalise_code(code), _text(lowered.get("error_description") or inner)
+    # The Partner Center envelope: {"code", "description", "data", "source"}
+    if "code" in lowered or "description" in lowered:
+        return _normalise_code(lowered.get("code")), _text(lowered.get("description") or lowered.get("message"))
+    # The gateway's throttling shape: {"statusCode": 429, "message": "Rate limit is exceeded. ..."}
+    if "message" in lowered:
+        return None, _text(lowered.get("message"))
+    return None
+
+
+def decode_body(raw):
+    """Text of a response body: a leading UTF-8 BOM removed, invalid UTF-8 replaced."""
+    if raw is None:
+        return u""
+    if isinstance(raw, bytes):
+        if raw.startswith(UTF8_BOM):
+            raw = raw[len(UTF8_BOM):]
+        return raw.decode("utf-8", errors="replace")
+    text = str(raw)
+    return text[1:] if text.startswith(u"\ufeff") else text
+
+
+def parse_error_body(raw):
+    """(code, description) of an error response body; either may be None.
+
+    code is an int when the service sent a number (or a string of digits), otherwise a string.
+    Handles the Partner Center envelope, the gateway's 429 shape, OData and OAuth errors, empty
+    bodies, a UTF-8 BOM, invalid UTF-8 and non-JSON text (clipped to about 300 characters).
+    """
+    text = decode_body(raw).strip()
+    if not text:
+        return None, None
+    try:
+        document = json.loads(text)
+    except ValueError:
+        document = None
+    else:
+        parsed = _from_json(document)
+        if parsed is not None:
+            code, description = parsed
+            return code, (_clip(description, 1024) if description else None)
+        return None, _clip(text)
+    if text.startswith("<"):
+        title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+        text = title.group(1) if title and title.group(1).strip() else re.sub(r"<[^>]+>", " ", text)
+    return None, _clip(text) or None
+
+
+def _sentence(text):
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+class PartnerCenterError(Exception):
+    """A failed Partner Center or Entra ID call, with everything a failure report needs.
+
+    str(error) is one sentence: method, URL, status, the service's code and description, the
+    request and correlation ids, and a hint. It never contains a token or secret.
+    """
+
+    def __init__(self, message, status=None, code=None, description=None, request_id=None, correlation_id=None,
+                 method=None, url=None, hint=None, attempts=None):
+        super(PartnerCenterError, self).__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.description = description
+        self.request_id = request_id
+        self.correlation_id = correlation_id
+        self.method = method
+        self.url = url
+        self.hint = hint
+        self.attempts = attempts
+
+    def __str__(self):
+        text = self.message.strip()
+        if self.method and self.url:
+            after = " after %d attempts" % self.attempts if self.attempts and self.attempts > 1 else ""
+            text = "%s %s failed%s: %s" % (self.method, self.url, after, text)
+        text = _sentence(text)
+        ids = []
+        if self.request_id:
+            ids.append("MS-RequestId %s" % self.request_id)
+        if self.correlation_id:
+            ids.append("MS-CorrelationId %s" % self.correlation_id)
+        if ids:
+            text += " (%s)" % ", ".join(ids)
+        if self.hint:
+            text += " Hint: " + _sentence(self.hint)
+        return text
+
+    def to_result(self):
+        """Keyword arguments for module.fail_json(); every key is present, None when unknown."""
+        return dict(
+            msg=str(self),
+            status=self.status,
+            error_code=self.code,
+            error_description=self.description,
+            request_id=self.request_id,
+            correlation_id=self.correlation_id,
+            method=self.method,
+            url=self.url,
+        )
+
+
+def describe_http_error(status, code, description):
+    """'HTTP 404, Partner Center error 60002: User object Id is not found' (the parts that are known)."""
+    text = "HTTP %s" % status
+    if code is not None:
+        text += ", Partner Center error %s" % code
+    if description:
+        text += ": " + description
+    return text
+
+
+def http_error(method, url, status, raw_body, request_id=None, correlation_id=None, attempts=None, reason=None):
+    """The PartnerCenterError for a non-2xx response.
+
+    reason: why retrying stopped (e.g. "throttled"), put in front of the status when given.
+    """
+    code, description = parse_error_body(raw_body)
+    message = describe_http_error(status, code, description)
+    if reason:
+        message = "%s, %s" % (reason, message)
+    return PartnerCenterError(
+        message, status=status, code=code, description=description, request_id=request_id,
+        correlation_id=correlation_id, method=method, url=url, hint=hint_for(status, code), attempts=attempts)
+
+
+class TransportError(Exception):
+    """A request that got no HTTP response. kind: "timeout", "connection" or "tls"."""
+
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+    TLS = "tls"
+
+    def __init__(self, kind, message):
+        super(TransportError, self).__init__(message)
+        self.kind = kind
+        self.message = message
+
+    def __str__(self):
+        return self.message
