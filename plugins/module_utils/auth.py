@@ -1,0 +1,222 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the partnercenter.csp project
+# Simplified BSD License (see https://opensource.org/licenses/BSD-2-Clause)
+
+"""TokenProvider: the App+User access token for Partner Center.
+
+In order: the access token given by the user, as it is; the token this run already holds; a
+token from the token cache file; a new one from Entra ID, redeeming the Secure Application Model
+refresh token with msal. msal and requests are imported only on that last path.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import threading
+import time
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError, hint_for, option
+from ansible_collections.partnercenter.csp.plugins.module_utils.token_cache import EXPIRY_SKEW, cache_key
+from ansible_collections.partnercenter.csp.plugins.module_utils.version import COLLECTION_NAME, COLLECTION_VERSION
+
+PARTNER_CENTER_SCOPE = "https://api.partnercenter.microsoft.com/user_impersonation"
+# When Entra ID does not say how long a token lives (it always does), assume this.
+DEFAULT_LIFETIME = 3600
+_REDACTED = "********"
+
+
+def _first_line(text):
+    """The first line of an AADSTS description (the rest is Trace ID / Correlation ID / Timestamp)."""
+    return (text or "").strip().splitlines()[0].strip() if (text or "").strip() else ""
+
+
+def _make_http_client(requests, validate_certs, ca_path, timeout):
+    """A requests.Session for msal whose TLS verification is exactly ca_path / False / the default.
+
+    requests lets REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE override Session.verify; passing verify on
+    every request makes an explicit ca_path (or validate_certs=false) win, while proxies from the
+    environment still apply. It also records the status of the last response (for error reports).
+    """
+    if not validate_certs:
+        verify = False
+    elif ca_path:
+        verify = ca_path
+    else:
+        verify = None  # requests' default: the environment's bundle or certifi
+
+    class _Session(requests.Session):
+        last_status = None
+
+        def request(self, method, url, *args, **kwargs):
+            if verify is not None:
+                kwargs["verify"] = verify
+            if kwargs.get("timeout") is None:
+                kwargs["timeout"] = timeout
+            response = super(_Session, self).request(method, url, *args, **kwargs)
+            self.last_status = response.status_code
+            return response
+
+    session = _Session()
+    adapter = requests.adapters.HTTPAdapter(max_retries=1)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+class TokenProvider:
+    """Hands out the access token for Partner Center calls. Thread-safe."""
+
+    def __init__(self, authority_host, tenant_id, client_id=None, client_secret=None, refresh_token=None, access_token=None,
+                 cache=None, validate_certs=True, ca_path=None, timeout=30, register_secret=lambda s: None, clock=time.time):
+        self.authority_host = (authority_host or "").rstrip("/")
+        self.tenant_id = tenant_id
+        self.client_id = client_id
+        self._client_secret = client_secret
+        self._refresh_token = refresh_token
+        self._access_token = access_token
+        self.cache = cache
+        self.validate_certs = validate_certs
+        self.ca_path = ca_path
+        self.timeout = timeout
+        self._register_secret = register_secret
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._token = None
+        self._expires_on = None
+        # A rotated refresh token Entra ID returned with the last acquisition (registered as a secret; never stored).
+        self.new_refresh_token = None
+        self.token_requests = 0
+        self.authority = "%s/%s" % (self.authority_host, tenant_id)
+        self._key = None
+        if refresh_token:
+            self._key = cache_key(self.authority_host, tenant_id, client_id, refresh_token, PARTNER_CENTER_SCOPE)
+
+    @property
+    def can_refresh(self):
+        """False when a fixed access token was given: a 401 cannot be cured by asking again."""
+        return not self._access_token and bool(self._refresh_token)
+
+    def get_token(self):
+        if self._access_token:
+            return self._access_token
+        with self._lock:
+            if self._token and self._expires_on - self._clock() >= EXPIRY_SKEW:
+                return self._token
+            if self.cache is not None:
+                cached = self.cache.get(self._key)
+                if cached is not None:
+                    self._register_secret(cached[0])
+                    self._token, self._expires_on = cached
+                    return self._token
+            token, expires_on = self._acquire()
+            self._token, self._expires_on = token, expires_on
+            if self.cache is not None:
+                self.cache.put(self._key, token, expires_on)
+            return token
+
+    def invalidate(self):
+        """Forget the current token (after a 401), so that the next get_token acquires a fresh one."""
+        if not self.can_refresh:
+            return
+        with self._lock:
+            self._token = None
+            self._expires_on = None
+            if self.cache is not None:
+                self.cache.drop(self._key)
+
+    # -- acquisition -----------------------------------------------------------------------------
+
+    def _scrub(self, text):
+        text = text or ""
+        for secret in (self._refresh_token, self._client_secret, self._access_token, self._token, self.new_refresh_token):
+            if secret:
+                text = text.replace(secret, _REDACTED)
+        return text
+
+    def _error(self, message, status=None, code=None, description=None, hint=None):
+        return PartnerCenterError(
+            self._scrub("Could not obtain a Partner Center access token from %s: %s" % (self.authority, message)),
+            status=status, code=code, description=self._scrub(description) if description else None, hint=hint)
+
+    def _acquire(self):
+        if not self._refresh_token:
+            raise PartnerCenterError("No credentials: set %s or %s." % (option("refresh_token"), option("access_token")))
+        try:
+            import requests
+        except ImportError:
+            raise PartnerCenterError(missing_required_lib("requests"))
+        try:
+            import msal
+        except ImportError:
+            raise PartnerCenterError(missing_required_lib("msal"))
+
+        http_client = _make_http_client(requests, self.validate_certs, self.ca_path, self.timeout)
+        self.token_requests += 1
+        try:
+            result = self._redeem(msal, requests, http_client)
+        finally:
+            http_client.close()
+        if not isinstance(result, dict):
+            raise self._error("msal returned no result.", status=http_client.last_status)
+        # Register every token before anything else happens with it.
+        for name in ("access_token", "refresh_token", "id_token"):
+            if result.get(name):
+                self._register_secret(result[name])
+        if "access_token" not in result:
+            raise self._token_endpoint_error(result, http_client.last_status)
+        if result.get("refresh_token") and result["refresh_token"] != self._refresh_token:
+            self.new_refresh_token = result["refresh_token"]
+        try:
+            lifetime = int(result.get("expires_in") or DEFAULT_LIFETIME)
+        except (TypeError, ValueError):
+            lifetime = DEFAULT_LIFETIME
+        return result["access_token"], self._clock() + lifetime
+
+    def _redeem(self, msal, requests, http_client):
+        """msal's answer to the refresh token; transport and configuration failures as PartnerCenterError."""
+        try:
+            kwargs = dict(authority=self.authority, http_client=http_client, instance_discovery=False,
+                          app_name=COLLECTION_NAME, app_version=COLLECTION_VERSION)
+            if self._client_secret:
+                app = msal.ConfidentialClientApplication(self.client_id, client_credential=self._client_secret, **kwargs)
+            else:
+                app = msal.PublicClientApplication(self.client_id, **kwargs)
+            return app.acquire_token_by_refresh_token(self._refresh_token, scopes=[PARTNER_CENTER_SCOPE])
+        except requests.exceptions.SSLError as error:
+            raise self._error(
+                "TLS certificate verification of %s failed (%s). Set %s to the CA bundle that signed its certificate, "
+                "or %s to false (insecure)." % (self.authority_host, self._exception_text(error), option("ca_path"),
+                                                option("validate_certs")))
+        except requests.exceptions.Timeout:
+            raise self._error("no answer within %s seconds (%s)." % (self.timeout, option("timeout")))
+        except requests.exceptions.RequestException as error:
+            raise self._error("cannot connect to %s (%s); check %s and the proxy settings."
+                              % (self.authority_host, self._exception_text(error), option("authority_host")))
+        except ValueError as error:
+            # msal: the tenant's OpenID configuration could not be read (unknown tenant or host).
+            raise self._error("cannot read the OpenID configuration of tenant %s (%s). Check %s and %s."
+                              % (self.tenant_id, _first_line(str(error)), option("tenant_id"), option("authority_host")),
+                              status=http_client.last_status)
+        except Exception as error:  # pylint: disable=broad-except
+            raise self._error("%s: %s" % (type(error).__name__, _first_line(str(error))), status=http_client.last_status)
+
+    def _exception_text(self, error):
+        return _first_line(self._scrub(str(error)))[:300]
+
+    def _token_endpoint_error(self, result, status):
+        oauth_error = str(result.get("error") or "unknown_error")
+        codes = result.get("error_codes") or []
+        code = codes[0] if isinstance(codes, list) and codes else None
+        description = _first_line(result.get("error_description"))
+        message = "%s%s" % (oauth_error, (": " + description) if description else "")
+        ids = []
+        if result.get("trace_id"):
+            ids.append("trace id %s" % result["trace_id"])
+        if result.get("correlation_id"):
+            ids.append("correlation id %s" % result["correlation_id"])
+        if ids:
+            message += " (Entra ID %s)" % ", ".join(ids)
+        return self._error(message, status=status, code=code, description=description or oauth_error,
+                           hint=hint_for(status, code, oauth_error=oauth_error))

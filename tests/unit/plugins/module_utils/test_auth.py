@@ -1,0 +1,335 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the partnercenter.csp project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import sys
+import types
+
+import pytest
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.partnercenter.csp.plugins.module_utils import auth as auth_module
+from ansible_collections.partnercenter.csp.plugins.module_utils.auth import PARTNER_CENTER_SCOPE, TokenProvider
+from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError
+from ansible_collections.partnercenter.csp.plugins.module_utils.token_cache import TokenCache
+
+requests = pytest.importorskip("requests")
+
+REFRESH_TOKEN = "0.AAAA-SECRET-REFRESH-TOKEN-xyz"
+ROTATED = "0.BBBB-ROTATED-REFRESH-TOKEN-xyz"
+SECRET = "Zx8Q~SECRET-CLIENT-VALUE"
+ACCESS = "eyJ-SECRET-NEW-ACCESS-TOKEN"
+NOW = 1700000000.0
+
+GOOD = {"token_type": "Bearer", "scope": PARTNER_CENTER_SCOPE, "expires_in": 3599, "access_token": ACCESS,
+        "refresh_token": ROTATED, "id_token": "eyJ-ID-TOKEN", "token_source": "identity_provider"}
+
+
+def aad_error(code, error="invalid_grant", text=None):
+    return {
+        "error": error,
+        "error_description": "AADSTS%d: %s\r\nTrace ID: 1111\r\nCorrelation ID: 2222\r\nTimestamp: 2026-11-21 00:00:00Z"
+                             % (code, text or "Something failed."),
+        "error_codes": [code], "timestamp": "2026-11-21 00:00:00Z", "trace_id": "trace-1111", "correlation_id": "corr-2222",
+    }
+
+
+class FakeMsal:
+    """Stands in for the msal module: records the applications made and answers with a scripted result."""
+
+    def __init__(self, result=None, raises=None):
+        self.apps = []
+        self.result = GOOD if result is None else result
+        self.raises = raises
+        fake = self
+
+        class App:
+            kind = None
+
+            def __init__(self, client_id, client_credential=None, **kwargs):
+                self.client_id = client_id
+                self.client_credential = client_credential
+                self.kwargs = kwargs
+                self.calls = []
+                fake.apps.append(self)
+
+            def acquire_token_by_refresh_token(self, refresh_token, scopes):
+                self.calls.append((refresh_token, scopes))
+                if fake.raises is not None:
+                    raise fake.raises
+                return dict(fake.result)
+
+        class ConfidentialClientApplication(App):
+            kind = "confidential"
+
+        class PublicClientApplication(App):
+            kind = "public"
+
+        self.module = types.ModuleType("msal")
+        self.module.ConfidentialClientApplication = ConfidentialClientApplication
+        self.module.PublicClientApplication = PublicClientApplication
+
+
+@pytest.fixture
+def msal(monkeypatch):
+    fake = FakeMsal()
+    monkeypatch.setitem(sys.modules, "msal", fake.module)
+    return fake
+
+
+class Recorder:
+    """register_secret and a cache in one: records the order of events."""
+
+    def __init__(self):
+        self.events = []
+        self.secrets = []
+
+    def register(self, secret):
+        self.secrets.append(secret)
+        self.events.append(("register", secret))
+
+
+def provider(**kwargs):
+    kwargs.setdefault("client_id", "client-1")
+    kwargs.setdefault("refresh_token", REFRESH_TOKEN)
+    kwargs.setdefault("clock", lambda: NOW)
+    return TokenProvider(kwargs.pop("authority_host", "https://login.microsoftonline.com/"), kwargs.pop("tenant_id", "contoso.onmicrosoft.com"),
+                         **kwargs)
+
+
+def test_confidential_client_with_a_secret(msal):
+    tokens = provider(client_secret=SECRET)
+    assert tokens.can_refresh
+    assert tokens.get_token() == ACCESS
+    (app,) = msal.apps
+    assert app.kind == "confidential"
+    assert app.client_id == "client-1" and app.client_credential == SECRET
+    assert app.kwargs["authority"] == "https://login.microsoftonline.com/contoso.onmicrosoft.com"
+    assert app.kwargs["instance_discovery"] is False
+    assert isinstance(app.kwargs["http_client"], requests.Session)
+    assert app.calls == [(REFRESH_TOKEN, [PARTNER_CENTER_SCOPE])]
+    assert tokens.token_requests == 1
+
+
+def test_public_client_without_a_secret(msal):
+    tokens = provider(authority_host="https://127.0.0.1:8443", tenant_id="t-1")
+    tokens.get_token()
+    (app,) = msal.apps
+    assert app.kind == "public" and app.client_credential is None
+    assert app.kwargs["authority"] == "https://127.0.0.1:8443/t-1"
+    assert app.kwargs["instance_discovery"] is False
+
+
+def test_token_is_reused_within_the_run(msal):
+    tokens = provider()
+    assert tokens.get_token() == tokens.get_token() == ACCESS
+    assert tokens.token_requests == 1 and len(msal.apps) == 1
+
+
+def test_every_token_is_registered_before_use(msal):
+    recorder = Recorder()
+
+    class SpyCache:
+        def get(self, key):
+            return None
+
+        def put(self, key, token, expires_on):
+            recorder.events.append(("put", token))
+
+        def drop(self, key):
+            pass
+
+    tokens = provider(register_secret=recorder.register, cache=SpyCache())
+    tokens.get_token()
+    assert set(recorder.secrets) == {ACCESS, ROTATED, "eyJ-ID-TOKEN"}
+    assert recorder.events[-1] == ("put", ACCESS), "registered before it is stored"
+    assert tokens.new_refresh_token == ROTATED
+
+
+def test_cached_token_is_registered_and_used_without_msal(monkeypatch, tmp_path):
+    path = str(tmp_path / "c" / "tokens.json")
+    monkeypatch.setitem(sys.modules, "msal", FakeMsal().module)
+    first = provider(cache=TokenCache(path, clock=lambda: NOW))
+    first.get_token()
+    monkeypatch.setitem(sys.modules, "msal", None)  # any import of msal would now fail
+    recorder = Recorder()
+    second = provider(cache=TokenCache(path, clock=lambda: NOW), register_secret=recorder.register)
+    assert second.get_token() == ACCESS
+    assert second.token_requests == 0 and recorder.secrets == [ACCESS]
+    with open(path) as handle:
+        text = handle.read()
+    assert REFRESH_TOKEN not in text and ROTATED not in text
+
+
+def test_cache_isolation_between_refresh_tokens(msal, tmp_path):
+    path = str(tmp_path / "c" / "tokens.json")
+    provider(cache=TokenCache(path, clock=lambda: NOW)).get_token()
+    other = provider(cache=TokenCache(path, clock=lambda: NOW), refresh_token="another-refresh-token")
+    other.get_token()
+    assert other.token_requests == 1
+    other_client = provider(cache=TokenCache(path, clock=lambda: NOW), client_id="client-2")
+    other_client.get_token()
+    assert other_client.token_requests == 1
+
+
+def test_expiring_token_is_renewed(msal):
+    now = [NOW]
+    tokens = provider(clock=lambda: now[0])
+    tokens.get_token()
+    now[0] += 3599 - 60
+    tokens.get_token()
+    assert tokens.token_requests == 2
+
+
+def test_invalidate_drops_memory_and_cache(msal, tmp_path):
+    path = str(tmp_path / "c" / "tokens.json")
+    tokens = provider(cache=TokenCache(path, clock=lambda: NOW))
+    tokens.get_token()
+    tokens.invalidate()
+    assert TokenCache(path, clock=lambda: NOW).get(tokens._key) is None
+    tokens.get_token()
+    assert tokens.token_requests == 2
+
+
+def test_given_access_token_is_used_as_is_without_msal(monkeypatch):
+    monkeypatch.setitem(sys.modules, "msal", None)
+    monkeypatch.delitem(sys.modules, "requests", raising=False)
+    recorder = Recorder()
+    tokens = TokenProvider("https://login.microsoftonline.com", None, access_token="given-token", register_secret=recorder.register)
+    assert tokens.can_refresh is False
+    assert tokens.get_token() == "given-token"
+    tokens.invalidate()
+    assert tokens.get_token() == "given-token"
+    assert tokens.token_requests == 0
+    assert "requests" not in sys.modules
+
+
+def test_missing_msal(monkeypatch):
+    monkeypatch.setitem(sys.modules, "msal", None)
+    with pytest.raises(PartnerCenterError) as caught:
+        provider().get_token()
+    assert caught.value.message == missing_required_lib("msal")
+    assert str(caught.value).startswith(missing_required_lib("msal").rstrip("."))
+
+
+@pytest.mark.parametrize("result, code, words", [
+    (aad_error(700082, text="The refresh token has expired due to inactivity."), 700082, ["90 days", "consent"]),
+    (aad_error(70000, text="Provided grant is invalid or malformed."), 70000, ["revoked", "client_id (PARTNERCENTER_CLIENT_ID)"]),
+    (aad_error(9002313), 9002313, ["revoked"]),
+    (aad_error(7000215, error="invalid_client", text="Invalid client secret provided."), 7000215,
+     ["client_secret (PARTNERCENTER_CLIENT_SECRET)"]),
+    (aad_error(900421, text="MFA is required."), 900421, ["MFA"]),
+])
+def test_token_endpoint_errors(monkeypatch, result, code, words):
+    fake = FakeMsal(result=result)
+    monkeypatch.setitem(sys.modules, "msal", fake.module)
+    tokens = provider(client_secret=SECRET)
+    with pytest.raises(PartnerCenterError) as caught:
+        tokens.get_token()
+    error = caught.value
+    assert error.code == code
+    assert error.description.startswith("AADSTS%d" % code) and "Trace ID" not in error.description
+    text = str(error)
+    assert text.startswith("Could not obtain a Partner Center access token from "
+                           "https://login.microsoftonline.com/contoso.onmicrosoft.com: %s: AADSTS%d" % (result["error"], code))
+    assert "trace id trace-1111" in text and "correlation id corr-2222" in text
+    for word in words:
+        assert word in error.hint and word in text
+    assert tokens.token_requests == 1
+
+
+def test_no_secret_in_errors_even_when_echoed(monkeypatch):
+    echo = aad_error(70000, text="Grant %s for secret %s is invalid." % (REFRESH_TOKEN, SECRET))
+    monkeypatch.setitem(sys.modules, "msal", FakeMsal(result=echo).module)
+    with pytest.raises(PartnerCenterError) as caught:
+        provider(client_secret=SECRET).get_token()
+    blob = str(caught.value) + json.dumps(caught.value.to_result()) + repr(caught.value.args)
+    assert REFRESH_TOKEN not in blob and SECRET not in blob
+    assert "********" in blob
+
+
+@pytest.mark.parametrize("exception, words", [
+    (requests.exceptions.SSLError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"),
+     ["CERTIFICATE_VERIFY_FAILED", "ca_path (PARTNERCENTER_CA_PATH)", "validate_certs (PARTNERCENTER_VALIDATE_CERTS)"]),
+    (requests.exceptions.ReadTimeout("read timed out"), ["30 seconds", "timeout (PARTNERCENTER_TIMEOUT)"]),
+    (requests.exceptions.ConnectionError("Connection refused"), ["cannot connect", "authority_host (PARTNERCENTER_AUTHORITY_HOST)"]),
+    (ValueError("Unable to get authority configuration for https://login.microsoftonline.com/x.\nmore"),
+     ["OpenID configuration", "tenant_id (PARTNERCENTER_TENANT_ID)"]),
+    (RuntimeError("boom %s" % REFRESH_TOKEN), ["RuntimeError: boom"]),
+])
+def test_exceptions_from_msal(monkeypatch, exception, words):
+    monkeypatch.setitem(sys.modules, "msal", FakeMsal(raises=exception).module)
+    with pytest.raises(PartnerCenterError) as caught:
+        provider(client_secret=SECRET).get_token()
+    text = str(caught.value)
+    for word in words:
+        assert word in text
+    assert REFRESH_TOKEN not in text and SECRET not in text
+
+
+# -- the requests session handed to msal ----------------------------------------------------------
+
+
+class CapturingAdapter(requests.adapters.BaseAdapter):
+    def __init__(self):
+        super(CapturingAdapter, self).__init__()
+        self.sent = []
+
+    def send(self, request, **kwargs):
+        self.sent.append(kwargs)
+        answer = requests.models.Response()
+        answer.status_code = 200
+        answer._content = b"{}"
+        answer.url = request.url
+        answer.request = request
+        return answer
+
+    def close(self):
+        pass
+
+
+def session_for(validate_certs=True, ca_path=None, timeout=17):
+    session = auth_module._make_http_client(requests, validate_certs, ca_path, timeout)
+    adapter = CapturingAdapter()
+    session.mount("https://", adapter)
+    session.get("https://login.example.test/t/v2.0/.well-known/openid-configuration")
+    return session, adapter.sent[0]
+
+
+def test_ca_path_wins_over_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    monkeypatch.setenv("CURL_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    session, sent = session_for(ca_path="/tmp/test-ca.pem")
+    assert sent["verify"] == "/tmp/test-ca.pem"
+    assert sent["timeout"] == 17
+    assert session.last_status == 200
+
+
+def test_validate_certs_false_wins_over_the_environment(monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    dummy, sent = session_for(validate_certs=False, ca_path="/tmp/ignored.pem")
+    assert sent["verify"] is False
+
+
+def test_default_verification_and_proxies_follow_the_environment(monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/some/bundle.pem")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example.test:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    dummy, sent = session_for()
+    assert sent["verify"] == "/some/bundle.pem"
+    assert sent["proxies"].get("https") == "http://proxy.example.test:3128"
+
+
+def test_proxies_still_apply_with_ca_path(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example.test:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    dummy, sent = session_for(ca_path="/tmp/test-ca.pem")
+    assert sent["verify"] == "/tmp/test-ca.pem"
+    assert sent["proxies"].get("https") == "http://proxy.example.test:3128"
