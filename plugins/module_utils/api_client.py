@@ -1,0 +1,421 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the partnercenter.csp project
+# Simplified BSD License (see https://opensource.org/licenses/BSD-2-Clause)
+
+"""PartnerCenterClient: the only code that speaks HTTP to Partner Center.
+
+Headers on every call, retries (429 with Retry-After, 5xx, timeouts and connection errors with
+jittered exponential backoff, one re-authentication after a 401), throttling shared between the
+threads of one client, paging along links.next, and error bodies turned into PartnerCenterError.
+HTTP goes through ansible.module_utils.urls; requests is never imported on this path.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import email.utils
+import http.client
+import json
+import random
+import re
+import socket
+import ssl
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from urllib.error import HTTPError, URLError
+from urllib.parse import urlencode, urlparse
+
+from ansible.module_utils import urls
+
+from ansible_collections.partnercenter.csp.plugins.module_utils.errors import (
+    PartnerCenterError,
+    TransportError,
+    UTF8_BOM,
+    http_error,
+    option,
+)
+from ansible_collections.partnercenter.csp.plugins.module_utils.version import COLLECTION_NAME, COLLECTION_VERSION
+
+DEFAULT_API_URL = "https://api.partnercenter.microsoft.com"
+API_VERSION = "/v1"
+APPLICATION = "%s/%s" % (COLLECTION_NAME, COLLECTION_VERSION)
+LOCALE = "en-US"
+# Responses retried with backoff (429 honours Retry-After first).
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+BACKOFF_BASE = 0.5
+# Without a Retry-After, a 429 is not retried sooner than this.
+MIN_THROTTLE_WAIT = 1.0
+_TRY_AGAIN = re.compile(r"try again in (\d+) seconds?", re.IGNORECASE)
+# ansible-core 2.17+ takes a prepared ssl context; older versions build one per request.
+_REQUEST_TAKES_CONTEXT = "context" in urls.Request.open.__code__.co_varnames[:urls.Request.open.__code__.co_argcount]
+
+
+class CaseInsensitiveDict(Mapping):
+    """A read-only mapping of header names to values whose lookups ignore case."""
+
+    def __init__(self, items=None):
+        self._items = {}
+        if items is not None:
+            if isinstance(items, Mapping) or hasattr(items, "items"):
+                items = items.items()
+            for key, value in items:
+                self._items[str(key).lower()] = (str(key), value)
+
+    def __getitem__(self, key):
+        return self._items[str(key).lower()][1]
+
+    def __iter__(self):
+        return iter(original for original, dummy in self._items.values())
+
+    def __len__(self):
+        return len(self._items)
+
+    def __repr__(self):
+        return "CaseInsensitiveDict(%r)" % dict(self.items())
+
+
+class ApiResponse:
+    """One successful response: status, body (parsed JSON, or None when empty), headers, request_id (the MS-RequestId sent)."""
+
+    def __init__(self, status, body, headers, request_id):
+        self.status = status
+        self.body = body
+        self.headers = headers
+        self.request_id = request_id
+
+    def __repr__(self):
+        return "ApiResponse(status=%r, request_id=%r)" % (self.status, self.request_id)
+
+
+def _tls_failure(url, error):
+    return TransportError(TransportError.TLS, "TLS certificate verification failed for %s (%s)" % (_origin(url), _reason(error)))
+
+
+def _origin(url):
+    parts = urlparse(url)
+    return "%s://%s" % (parts.scheme, parts.netloc)
+
+
+def _reason(error):
+    reason = getattr(error, "reason", None) or getattr(error, "strerror", None) or str(error) or type(error).__name__
+    return str(reason).strip()[:300]
+
+
+def _is_timeout(error):
+    return isinstance(error, (socket.timeout, TimeoutError))
+
+
+class UrlsTransport:
+    """The default transport: (method, url, headers, data, timeout) -> (status, headers, body_bytes).
+
+    A 4xx/5xx answer is a response, not an error. Raises TransportError (kind timeout, connection
+    or tls) when there is no response.
+    """
+
+    def __init__(self, validate_certs=True, ca_path=None):
+        self.validate_certs = validate_certs
+        self.ca_path = ca_path
+        self._request = urls.Request(
+            validate_certs=validate_certs, ca_path=ca_path, http_agent=APPLICATION,
+            # No redirects: a redirect must not carry the bearer token anywhere. No ~/.netrc either.
+            follow_redirects="none", use_netrc=False)
+        self._context = None
+        self._context_lock = threading.Lock()
+
+    def _extra(self):
+        if not _REQUEST_TAKES_CONTEXT:
+            return {}
+        with self._context_lock:
+            if self._context is None:
+                self._context = urls.make_context(cafile=self.ca_path, validate_certs=self.validate_certs)
+        return {"context": self._context}
+
+    def __call__(self, method, url, headers, data, timeout):
+        try:
+            extra = self._extra()
+        except (IOError, OSError, ssl.SSLError) as error:
+            raise TransportError(TransportError.TLS, "cannot load the CA bundle %s (%s)" % (self.ca_path, _reason(error)))
+        try:
+            response = self._request.open(method, url, data=data, headers=headers, timeout=timeout, **extra)
+            try:
+                return response.status, response.headers, response.read()
+            finally:
+                response.close()
+        except HTTPError as error:
+            try:
+                body = error.read()
+            except Exception:  # pylint: disable=broad-except
+                body = b""
+            return error.code, error.headers or {}, body or b""
+        except (ssl.CertificateError, urls.SSLValidationError) as error:
+            raise _tls_failure(url, error)
+        except URLError as error:
+            reason = error.reason
+            if _is_timeout(reason):
+                raise TransportError(TransportError.TIMEOUT, "connecting to %s timed out after %s s" % (_origin(url), timeout))
+            if isinstance(reason, ssl.CertificateError):
+                raise _tls_failure(url, reason)
+            if isinstance(reason, ssl.SSLError) and "CERTIFICATE_VERIFY_FAILED" in str(reason):
+                raise _tls_failure(url, reason)
+            raise TransportError(TransportError.CONNECTION, "cannot connect to %s (%s)" % (_origin(url), _reason(error)))
+        except (socket.timeout, TimeoutError):
+            raise TransportError(TransportError.TIMEOUT, "read timed out after %s s" % timeout)
+        except ssl.SSLError as error:
+            raise TransportError(TransportError.CONNECTION, "TLS connection to %s failed (%s)" % (_origin(url), _reason(error)))
+        except (http.client.HTTPException, urls.ConnectionError, IOError, OSError) as error:
+            raise TransportError(TransportError.CONNECTION, "connection to %s failed (%s: %s)"
+                                 % (_origin(url), type(error).__name__, _reason(error)))
+
+
+def parse_retry_after(value, now=None):
+    """Seconds to wait from a Retry-After value (delta seconds or an HTTP-date), or None when unusable."""
+    if value is None:
+        return None
+    value = str(value).strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = email.utils.parsedate_tz(value)
+        if moment is None:
+            return None
+        stamp = email.utils.mktime_tz(moment)
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None
+    return max(0.0, stamp - (time.time() if now is None else now))
+
+
+def _decode_json(raw):
+    if raw is None:
+        return None
+    if raw.startswith(UTF8_BOM):
+        raw = raw[len(UTF8_BOM):]
+    if not raw.strip():
+        return None
+    return json.loads(raw.decode("utf-8"))
+
+
+class PartnerCenterClient:
+    """Partner Center REST calls with the collection's headers, retries, throttling and paging. Thread-safe."""
+
+    def __init__(self, api_url, token_provider, timeout=30, validate_certs=True, ca_path=None, retries=3, retry_max_delay=60,
+                 correlation_id=None, sleep=time.sleep, transport=None, clock=time.monotonic, now=time.time, rand=random.random):
+        api_url = (api_url or DEFAULT_API_URL).rstrip("/")
+        if api_url.endswith(API_VERSION):
+            api_url = api_url[:-len(API_VERSION)]
+        self.api_url = api_url
+        self.token_provider = token_provider
+        self.timeout = timeout
+        self.retries = retries
+        self.retry_max_delay = retry_max_delay
+        self.correlation_id = correlation_id or str(uuid.uuid4())
+        self.request_count = 0
+        self.last_request_id = None
+        self._transport = transport if transport is not None else UrlsTransport(validate_certs=validate_certs, ca_path=ca_path)
+        self._sleep = sleep
+        self._clock = clock
+        self._now = now
+        self._rand = rand
+        self._lock = threading.Lock()
+        self._not_before = None
+        self._origin = _origin(self.api_url)
+
+    # -- URLs and headers ------------------------------------------------------------------------
+
+    def url_for(self, path, params=None):
+        """api_url + /v1 + path (+ query). A path that has /v1 already, or a full URL on api_url, is kept."""
+        if "://" in path:
+            if _origin(path).lower() != self._origin.lower():
+                raise PartnerCenterError("Refusing to send the Partner Center token to %s, which is not on api_url %s."
+                                         % (_origin(path), self._origin))
+            url = path
+        else:
+            if not path.startswith("/"):
+                path = "/" + path
+            if not (path == API_VERSION or path.startswith((API_VERSION + "/", API_VERSION + "?"))):
+                path = API_VERSION + path
+            url = self.api_url + path
+        if params:
+            query = urlencode([(key, value) for key, value in sorted(params.items()) if value is not None], doseq=True)
+            if query:
+                url += ("&" if "?" in url else "?") + query
+        return url
+
+    def _headers(self, token, request_id, has_body, extra):
+        headers = {
+            "Authorization": "Bearer %s" % token,
+            "Accept": "application/json",
+            "MS-RequestId": request_id,
+            "MS-CorrelationId": self.correlation_id,
+            "MS-PartnerCenter-Application": APPLICATION,
+            "X-Locale": LOCALE,
+        }
+        if has_body:
+            headers["Content-Type"] = "application/json"
+        if extra:
+            reserved = ("authorization", "ms-requestid", "ms-correlationid")
+            headers.update((key, value) for key, value in extra.items() if key.lower() not in reserved)
+        return headers
+
+    # -- throttling and backoff ------------------------------------------------------------------
+
+    def _defer(self, delay):
+        """Nobody using this client sends anything before delay seconds from now."""
+        with self._lock:
+            until = self._clock() + delay
+            if self._not_before is None or until > self._not_before:
+                self._not_before = until
+
+    def _wait_turn(self):
+        """Sleep until the shared not-before instant (set by a Retry-After seen by any thread)."""
+        slept_until = None
+        while True:
+            with self._lock:
+                not_before = self._not_before
+            if not_before is None or (slept_until is not None and not_before <= slept_until):
+                return
+            wait = not_before - self._clock()
+            if wait <= 0:
+                return
+            self._sleep(wait)
+            slept_until = not_before
+
+    def _backoff(self, retry):
+        """Full jitter: uniform in [0, min(cap, 0.5 s * 2^retry)]."""
+        return self._rand() * min(self.retry_max_delay, BACKOFF_BASE * (2 ** retry))
+
+    def _throttle_delay(self, headers, raw, retry):
+        delay = parse_retry_after(headers.get("Retry-After"), self._now())
+        if delay is None:
+            match = _TRY_AGAIN.search(raw.decode("utf-8", "replace")) if raw else None
+            if match:
+                delay = float(match.group(1))
+        if delay is None:
+            delay = max(MIN_THROTTLE_WAIT, self._backoff(retry))
+        return min(delay, self.retry_max_delay)
+
+    # -- requests --------------------------------------------------------------------------------
+
+    def request(self, method, path, body=None, params=None, headers=None):
+        """Send one logical call (retrying as needed). Returns ApiResponse; raises PartnerCenterError for anything but 2xx."""
+        method = method.upper()
+        url = self.url_for(path, params)
+        data = None if body is None else json.dumps(body, separators=(",", ":")).encode("utf-8")
+        request_id = str(uuid.uuid4())
+        self.last_request_id = request_id
+        attempts = 0
+        retries_used = 0
+        reauthenticated = False
+        while True:
+            self._wait_turn()
+            request_headers = self._headers(self.token_provider.get_token(), request_id, data is not None, headers)
+            attempts += 1
+            with self._lock:
+                self.request_count += 1
+            try:
+                status, response_headers, raw = self._transport(method, url, request_headers, data, self.timeout)
+            except TransportError as error:
+                if error.kind != TransportError.TLS and retries_used < self.retries:
+                    self._sleep(self._backoff(retries_used))
+                    retries_used += 1
+                    continue
+                raise self._transport_failure(error, method, url, request_id, attempts)
+
+            response_headers = CaseInsensitiveDict(response_headers)
+            raw = raw or b""
+            if 200 <= status < 300:
+                return ApiResponse(status, self._parse_success(method, url, status, raw, request_id), response_headers, request_id)
+
+            if status == 401 and not reauthenticated and self.token_provider.can_refresh:
+                reauthenticated = True
+                self.token_provider.invalidate()
+                continue
+            if status == 429 or (status == 503 and "Retry-After" in response_headers):
+                # Throttling is shared: every later request of this client waits too.
+                self._defer(self._throttle_delay(response_headers, raw, retries_used))
+                if retries_used < self.retries:
+                    retries_used += 1
+                    continue
+            elif status in RETRY_STATUSES and retries_used < self.retries:
+                self._sleep(self._backoff(retries_used))
+                retries_used += 1
+                continue
+
+            reason = None
+            if status == 429:
+                reason = "throttled"
+            elif status in RETRY_STATUSES and attempts > 1:
+                reason = "server error"
+            elif status == 401 and reauthenticated:
+                reason = "rejected again with a fresh token"
+            raise http_error(method, url, status, raw, request_id=request_id, correlation_id=self.correlation_id,
+                             attempts=attempts, reason=reason)
+
+    def _transport_failure(self, error, method, url, request_id, attempts):
+        hint = None
+        if error.kind == TransportError.TLS:
+            hint = ("Set %s to the CA bundle (PEM file) that signed the server certificate, or %s to false (insecure)."
+                    % (option("ca_path"), option("validate_certs")))
+        elif error.kind == TransportError.TIMEOUT:
+            hint = "Raise %s if Partner Center is slow, or %s." % (option("timeout"), option("retries"))
+        else:
+            hint = "Check api_url (PARTNERCENTER_API_URL), the network and the proxy settings (https_proxy)."
+        return PartnerCenterError(error.message, request_id=request_id, correlation_id=self.correlation_id,
+                                  method=method, url=url, hint=hint, attempts=attempts)
+
+    def _parse_success(self, method, url, status, raw, request_id):
+        try:
+            return _decode_json(raw)
+        except ValueError:
+            text = re.sub(r"\s+", " ", raw.decode("utf-8", "replace")).strip()
+        raise PartnerCenterError(
+            "HTTP %s, but the response body is not JSON: %s" % (status, text[:200] + ("..." if len(text) > 200 else "")),
+            status=status, request_id=request_id, correlation_id=self.correlation_id, method=method, url=url,
+            hint="Check %s: it must point at the Partner Center REST API." % option("api_url"))
+
+    def get(self, path, params=None, headers=None):
+        return self.request("GET", path, params=params, headers=headers).body
+
+    def post(self, path, body=None, headers=None):
+        return self.request("POST", path, body=body, headers=headers).body
+
+    def patch(self, path, body=None, headers=None):
+        return self.request("PATCH", path, body=body, headers=headers).body
+
+    def delete(self, path, headers=None):
+        self.request("DELETE", path, headers=headers)
+
+    def paginate(self, path, params=None):
+        """Every item of a collection, following links.next (with its headers, e.g. MS-ContinuationToken) to the end."""
+        response = self.request("GET", path, params=params)
+        seen = set()
+        while True:
+            page = response.body
+            if page is None:
+                return
+            if not isinstance(page, dict) or not isinstance(page.get("items", []), list):
+                raise PartnerCenterError("The response to GET %s is not a collection (no items list)." % path,
+                                         status=response.status, request_id=response.request_id,
+                                         correlation_id=self.correlation_id)
+            for item in page.get("items") or []:
+                yield item
+            link = (page.get("links") or {}).get("next") if isinstance(page.get("links"), dict) else None
+            if not isinstance(link, dict) or not link.get("uri"):
+                return
+            headers = {}
+            for header in link.get("headers") or []:
+                if isinstance(header, dict):
+                    header = dict((str(key).lower(), value) for key, value in header.items())
+                    if header.get("key"):
+                        headers[str(header["key"])] = str(header.get("value") or "")
+            signature = (link["uri"], tuple(sorted(headers.items())))
+            if signature in seen:
+                raise PartnerCenterError("Partner Center returned the same next page link twice while listing %s; "
+                                         "stopping instead of looping." % path, correlation_id=self.correlation_id)
+            seen.add(signature)
+            response = self.request("GET", link["uri"], headers=headers)

@@ -1,0 +1,479 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the partnercenter.csp project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import email.utils
+import json
+import os
+import re
+import threading
+import uuid
+
+import pytest
+
+from ansible_collections.partnercenter.csp.plugins.module_utils.api_client import (
+    CaseInsensitiveDict,
+    PartnerCenterClient,
+    parse_retry_after,
+)
+from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError, TransportError
+
+from ansible_collections.partnercenter.csp.tests.unit.plugins.module_utils.client_fakes import ACCESS_TOKEN, API, RECORDED, FakeTokenProvider, FakeTransport, recorded, response, timeout_error
+
+CID = "46a62ece-10ad-42e5-b3f1-b2ed53e6fc08"
+USERS = "/customers/%s/users" % CID
+
+
+def is_uuid(value):
+    return str(uuid.UUID(value)) == value
+
+
+# -- headers and URLs ----------------------------------------------------------------------------
+
+
+def test_headers_on_a_get(make_client):
+    client, transport, dummy = make_client(response(200, {"id": "u"}))
+    assert client.get(USERS + "/u") == {"id": "u"}
+    call = transport.calls[0]
+    headers = call["headers"]
+    assert call["method"] == "GET"
+    assert call["url"] == API + "/v1" + USERS + "/u"
+    assert call["data"] is None
+    assert headers["Authorization"] == "Bearer " + ACCESS_TOKEN
+    assert headers["Accept"] == "application/json"
+    assert "Content-Type" not in headers
+    assert is_uuid(headers["MS-RequestId"])
+    assert headers["MS-CorrelationId"] == client.correlation_id and is_uuid(client.correlation_id)
+    assert headers["MS-PartnerCenter-Application"] == "partnercenter.csp/0.1.0"
+    assert headers["X-Locale"] == "en-US"
+    assert call["timeout"] == 30
+
+
+def test_headers_and_compact_body_on_writes(make_client):
+    client, transport, dummy = make_client(response(201, {"id": "new"}), response(200, {"id": "u"}), response(204))
+    assert client.post(USERS, {"userPrincipalName": "a@b.c", "attributes": {"objectType": "CustomerUser"}}) == {"id": "new"}
+    assert client.patch(USERS + "/u", {"state": "active"}) == {"id": "u"}
+    assert client.delete(USERS + "/u") is None
+    post, patch, delete = transport.calls
+    assert post["data"] == b'{"userPrincipalName":"a@b.c","attributes":{"objectType":"CustomerUser"}}'
+    assert post["headers"]["Content-Type"] == "application/json"
+    assert patch["method"] == "PATCH" and patch["data"] == b'{"state":"active"}'
+    assert delete["method"] == "DELETE" and delete["data"] is None and "Content-Type" not in delete["headers"]
+    for call in transport.calls:
+        assert call["headers"]["Authorization"] == "Bearer " + ACCESS_TOKEN
+        assert call["headers"]["MS-CorrelationId"] == client.correlation_id
+    request_ids = [call["headers"]["MS-RequestId"] for call in transport.calls]
+    assert len(set(request_ids)) == 3, "a new MS-RequestId per call"
+
+
+def test_correlation_id_given_is_used_and_constant(make_client):
+    client, transport, dummy = make_client(response(200, {}), correlation_id="11111111-2222-3333-4444-555555555555")
+    client.get("/a")
+    client.get("/b")
+    assert {call["headers"]["MS-CorrelationId"] for call in transport.calls} == {"11111111-2222-3333-4444-555555555555"}
+
+
+def test_caller_headers_cannot_replace_the_authorization(make_client):
+    client, transport, dummy = make_client(response(200, {}))
+    client.request("GET", "/a", headers={"Authorization": "Bearer other", "MS-ContinuationToken": "abc"})
+    headers = transport.calls[0]["headers"]
+    assert headers["Authorization"] == "Bearer " + ACCESS_TOKEN
+    assert headers["MS-ContinuationToken"] == "abc"
+
+
+@pytest.mark.parametrize("api_url", [API, API + "/", API + "/v1", API + "/v1/"])
+@pytest.mark.parametrize("path, expected", [
+    ("/customers/c/users", "/v1/customers/c/users"),
+    ("customers/c/users", "/v1/customers/c/users"),
+    ("/v1/customers/c/users", "/v1/customers/c/users"),
+    ("/customers/c/users?seekOperation=Next", "/v1/customers/c/users?seekOperation=Next"),
+    ("/v1customers", "/v1/v1customers"),
+])
+def test_url_for(make_client, api_url, path, expected):
+    client, dummy, dummy2 = make_client(api_url=api_url)
+    assert client.url_for(path) == API + expected
+
+
+def test_url_for_encodes_params(make_client):
+    client, dummy, dummy2 = make_client()
+    url = client.url_for(USERS, {"size": 500, "filter": '{"Field":"UserState","Value":"Inactive","Operator":"equals"}', "skip": None})
+    assert url == (API + "/v1" + USERS + "?filter=%7B%22Field%22%3A%22UserState%22%2C%22Value%22%3A%22Inactive%22%2C"
+                   "%22Operator%22%3A%22equals%22%7D&size=500")
+    assert client.url_for("/x?a=1", {"b": 2}) == API + "/v1/x?a=1&b=2"
+
+
+def test_absolute_url_only_on_api_url(make_client):
+    client, transport, dummy = make_client(response(200, {}))
+    client.get(API + "/v1/customers")
+    assert transport.calls[0]["url"] == API + "/v1/customers"
+    with pytest.raises(PartnerCenterError) as caught:
+        client.get("https://evil.example.com/v1/customers")
+    assert "evil.example.com" in str(caught.value)
+    assert len(transport.calls) == 1, "the token never goes to another host"
+
+
+# -- bodies --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(n for n in os.listdir(RECORDED) if n.endswith(".json")))
+def test_recorded_bodies_parse_as_they_are(make_client, name):
+    raw = recorded(name)
+    client, dummy, dummy2 = make_client(response(200, raw))
+    assert client.get("/anything") == json.loads(raw.decode("utf-8-sig"))
+
+
+def test_bom_and_empty_bodies(make_client):
+    client, dummy, dummy2 = make_client(response(200, b"\xef\xbb\xbf{\"a\": 1}"), response(204, b""), response(200, b"  \n"))
+    assert client.get("/a") == {"a": 1}
+    result = client.request("DELETE", "/b")
+    assert result.status == 204 and result.body is None
+    assert client.get("/c") is None
+
+
+def test_success_body_that_is_not_json(make_client):
+    client, dummy, dummy2 = make_client(response(200, b"<html><body>Sign in</body></html>"))
+    with pytest.raises(PartnerCenterError) as caught:
+        client.get("/a")
+    error = caught.value
+    assert "not JSON" in str(error) and "<html>" in str(error)
+    assert error.status == 200 and error.method == "GET" and error.url == API + "/v1/a"
+    assert "api_url (PARTNERCENTER_API_URL)" in str(error)
+
+
+def test_api_response_headers_are_case_insensitive(make_client):
+    client, dummy, dummy2 = make_client(response(200, {}, {"MS-RequestId": "x", "content-type": "application/json"}))
+    result = client.request("GET", "/a")
+    assert result.headers["ms-requestid"] == "x"
+    assert result.headers["Content-Type"] == "application/json"
+    assert "CONTENT-TYPE" in result.headers
+    assert is_uuid(result.request_id)
+    assert client.last_request_id == result.request_id
+
+
+def test_case_insensitive_dict():
+    headers = CaseInsensitiveDict([("Retry-After", "5")])
+    assert headers.get("retry-after") == "5" and list(headers) == ["Retry-After"] and len(headers) == 1
+    assert headers.get("missing") is None
+
+
+# -- errors and what is not retried --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 409, 412])
+def test_client_errors_are_not_retried(make_client, clock, status):
+    body = {"code": 60002, "description": "User object Id is not found.", "data": [], "source": "PartnerFD"}
+    client, transport, provider = make_client(response(status, body), response(200, {}), can_refresh=False)
+    with pytest.raises(PartnerCenterError) as caught:
+        client.patch(USERS + "/u", {"displayName": "x"})
+    error = caught.value
+    assert len(transport.calls) == 1 and client.request_count == 1 and clock.sleeps == []
+    assert error.status == status and error.code == 60002
+    assert error.method == "PATCH" and error.url == API + "/v1" + USERS + "/u"
+    assert error.request_id == transport.calls[0]["headers"]["MS-RequestId"]
+    assert error.correlation_id == client.correlation_id
+    assert str(error).startswith("PATCH %s/v1%s/u failed: HTTP %d, Partner Center error 60002: User object Id is not found."
+                                 % (API, USERS, status))
+    assert "MS-RequestId %s" % error.request_id in str(error)
+    assert "MS-CorrelationId %s" % client.correlation_id in str(error)
+
+
+def test_401_refreshes_the_token_once(make_client):
+    client, transport, provider = make_client(response(401, {"code": 401, "description": "expired"}), response(200, {"ok": 1}))
+    assert client.get("/a") == {"ok": 1}
+    assert provider.invalidations == 1
+    first, second = transport.calls
+    assert first["headers"]["Authorization"] == "Bearer " + ACCESS_TOKEN
+    assert second["headers"]["Authorization"] == "Bearer " + ACCESS_TOKEN + "-fresh-1"
+    assert first["headers"]["MS-RequestId"] == second["headers"]["MS-RequestId"]
+
+
+def test_401_twice_fails_after_one_refresh(make_client):
+    client, transport, provider = make_client(response(401, {"code": 900421, "description": "MFA required"}))
+    with pytest.raises(PartnerCenterError) as caught:
+        client.get("/a")
+    assert len(transport.calls) == 2 and provider.invalidations == 1
+    error = caught.value
+    assert "after 2 attempts" in str(error) and "fresh token" in str(error)
+    assert error.code == 900421 and "MFA" in error.hint
+
+
+def test_401_with_a_fixed_access_token_is_not_retried(make_client):
+    client, transport, provider = make_client(response(401, b""), can_refresh=False)
+    with pytest.raises(PartnerCenterError) as caught:
+        client.get("/a")
+    assert len(transport.calls) == 1 and provider.invalidations == 0
+    assert "Partner Center rejected the access token" in caught.value.hint
+
+
+def test_tls_failure_is_not_retried(make_client, clock):
+    tls = TransportError(TransportError.TLS, "TLS certificate verification failed for https://api (CERTIFICATE_VERIFY_FAILED)")
+    client, transport, dummy = make_client(tls, response(200, {}))
+    with pytest.raises(PartnerCenterError) as caught:
+        client.get("/a")
+    assert len(transport.calls) == 1 and clock.sleeps == []
+    text = str(caught.value)
+    assert "CERTIFICATE_VERIFY_FAILED" in text
+    assert "ca_path (PARTNERCENTER_CA_PATH)" in text and "validate_certs (PARTNERCENTER_VALIDATE_CERTS)" in text
+
+
+# -- retries -------------------------------------------------------------------------------------
+
+
+def test_5xx_are_retried_with_backoff_and_the_same_request_id(make_client, clock):
+    client, transport, dummy = make_client(response(500), response(502), response(504), response(200, {"ok": 1}))
+    assert client.get("/a") == {"ok": 1}
+    assert clock.sleeps == [0.5, 1.0, 2.0]
+    assert len({call["headers"]["MS-RequestId"] for call in transport.calls}) == 1
+    assert client.request_count == 4
+
+
+def test_backoff_is_jittered_and_capped(make_client, clock):
+    draws = iter([0.5, 0.25, 1.0, 1.0])
+    client, dummy, dummy2 = make_client(response(503), response(503), response(503), response(200, {}),
+                                        retry_max_delay=1, rand=lambda: next(draws))
+    client.get("/a")
+    assert clock.sleeps == [0.25, 0.25, 1.0]
+
+
+def test_5xx_exhausted(make_client, clock):
+    client, transport, dummy = make_client(response(503, {"code": 503, "description": "Service unavailable"}), retries=2)
+    with pytest.raises(PartnerCenterError) as caught:
+        client.get("/a")
+    assert len(transport.calls) == 3 and len(clock.sleeps) == 2
+    assert str(caught.value).startswith(
+        "GET %s/v1/a failed after 3 attempts: server error, HTTP 503, Partner Center error 503: Service unavailable." % API)
+
+
+def test_retries_zero_means_one_attempt(make_client, clock):
+    client, transport, dummy = make_client(response(500), retries=0)
+    with pytest.raises(PartnerCenterError) as caught:
+        client.get("/a")
+    assert len(transport.calls) == 1 and clock.sleeps == []
+    assert "attempts" not in str(caught.value)
+
+
+def test_timeouts_and_connection_errors_are_retried(make_client, clock):
+    refused = TransportError(TransportError.CONNECTION, "cannot connect to https://api (Connection refused)")
+    client, transport, dummy = make_client(timeout_error(), refused, response(200, {"ok": 1}))
+    assert client.get("/a") == {"ok": 1}
+    assert clock.sleeps == [0.5, 1.0]
+    assert len({call["headers"]["MS-RequestId"] for call in transport.calls}) == 1
+
+
+def test_timeouts_exhausted_name_the_timeout_option(make_client, clock):
+    client, transport, dummy = make_client(timeout_error())
+    with pytest.raises(PartnerCenterError) as caught:
+        client.post(USERS, {"a": 1})
+    text = str(caught.value)
+    assert len(transport.calls) == 4
+    assert text.startswith("POST %s/v1%s failed after 4 attempts: read timed out after 30 s." % (API, USERS))
+    assert "timeout (PARTNERCENTER_TIMEOUT)" in text
+    assert caught.value.status is None and caught.value.request_id == transport.calls[0]["headers"]["MS-RequestId"]
+
+
+# -- throttling ----------------------------------------------------------------------------------
+
+
+def test_retry_after_seconds(make_client, clock):
+    client, transport, dummy = make_client(response(429, None, {"Retry-After": "7"}), response(200, {"ok": 1}))
+    assert client.get("/a") == {"ok": 1}
+    assert clock.sleeps == [7.0]
+    assert transport.calls[0]["headers"]["MS-RequestId"] == transport.calls[1]["headers"]["MS-RequestId"]
+
+
+def test_retry_after_http_date(make_client, clock):
+    now = 1700000000.0
+    when = email.utils.formatdate(now + 12, usegmt=True)
+    client, dummy, dummy2 = make_client(response(429, None, {"retry-after": when}), response(200, {}), now=lambda: now)
+    client.get("/a")
+    assert clock.sleeps == [12.0]
+
+
+def test_retry_after_is_capped(make_client, clock):
+    client, dummy, dummy2 = make_client(response(429, None, {"Retry-After": "3600"}), response(200, {}), retry_max_delay=45)
+    client.get("/a")
+    assert clock.sleeps == [45]
+
+
+def test_429_without_retry_after_uses_the_body_or_backoff(make_client, clock):
+    body = {"statusCode": 429, "message": "Rate limit is exceeded. Try again in 57 seconds."}
+    client, dummy, dummy2 = make_client(response(429, body), response(429, b""), response(200, {}), rand=lambda: 0.0)
+    client.get("/a")
+    assert clock.sleeps == [57.0, 1.0], "57 s from the body, then backoff with a 1 s floor"
+
+
+def test_429_storm_fails_clearly_after_the_bound(make_client, clock):
+    body = {"statusCode": 429, "message": "Rate limit is exceeded. Try again in 2 seconds."}
+    client, transport, dummy = make_client(response(429, body, {"Retry-After": "2"}))
+    with pytest.raises(PartnerCenterError) as caught:
+        client.get("/a")
+    error = caught.value
+    assert len(transport.calls) == 4 and clock.sleeps == [2.0, 2.0, 2.0]
+    assert str(error).startswith("GET %s/v1/a failed after 4 attempts: throttled, HTTP 429: Rate limit is exceeded." % API)
+    assert error.status == 429 and error.attempts == 4
+    assert "retries (PARTNERCENTER_RETRIES)" in error.hint and "retry_max_delay (PARTNERCENTER_RETRY_MAX_DELAY)" in error.hint
+
+
+def test_503_with_retry_after_waits_that_long(make_client, clock):
+    client, dummy, dummy2 = make_client(response(503, None, {"Retry-After": "3"}), response(200, {}))
+    client.get("/a")
+    assert clock.sleeps == [3.0]
+
+
+def test_retry_after_delays_later_calls_of_the_same_client(make_client, clock):
+    client, transport, dummy = make_client(response(429, None, {"Retry-After": "5"}), response(200, {}), retries=0)
+    with pytest.raises(PartnerCenterError):
+        client.get("/a")
+    assert clock.sleeps == []
+    client.get("/b")
+    assert clock.sleeps == [5.0], "the next call waits for the Retry-After the previous one got"
+
+
+def test_retry_after_is_shared_between_threads(clock):
+    """Thread A is throttled while thread B's first request is in flight; B's next request waits for A's Retry-After."""
+    a_done = threading.Event()
+    sleeps = []
+
+    def sleep(seconds):
+        sleeps.append((threading.current_thread().name, seconds))
+        clock.sleep(seconds)
+
+    def answer(method, url, headers, data, timeout):
+        if url.endswith("/a"):
+            return response(429, None, {"Retry-After": "10"})
+        if url.endswith("/b1"):
+            a_done.wait(5)
+        return response(200, {})
+
+    client = PartnerCenterClient(API, FakeTokenProvider(), transport=FakeTransport(answer), retries=0, sleep=sleep,
+                                 clock=clock.monotonic)
+
+    def thread_a():
+        try:
+            client.get("/a")
+        except PartnerCenterError:
+            pass
+        finally:
+            a_done.set()
+
+    def thread_b():
+        client.get("/b1")
+        client.get("/b2")
+
+    threads = [threading.Thread(target=thread_a, name="A"), threading.Thread(target=thread_b, name="B")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert sleeps == [("B", 10.0)]
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("0", 0.0), ("5", 5.0), (" 12 ", 12.0), ("1.5", 1.5), ("-3", 0.0),
+    ("Wed, 21 Oct 2015 07:28:00 GMT", 10.0), ("Wed, 21 Oct 2015 07:27:00 GMT", 0.0),
+    ("soon", None), ("", None), (None, None),
+])
+def test_parse_retry_after(value, expected):
+    now = email.utils.mktime_tz(email.utils.parsedate_tz("Wed, 21 Oct 2015 07:27:50 GMT"))
+    assert parse_retry_after(value, now) == expected
+
+
+# -- paging --------------------------------------------------------------------------------------
+
+
+def page(items, token=None):
+    """A collection page in the recorded shape; links.next (no /v1) with the continuation header when token is set."""
+    body = {"totalCount": len(items), "items": items,
+            "links": {"self": {"uri": USERS, "method": "GET", "headers": []}},
+            "attributes": {"objectType": "Collection"}}
+    if token:
+        body["continuationToken"] = token
+        body["links"]["next"] = {"uri": USERS + "?seekOperation=Next", "method": "GET",
+                                 "headers": [{"key": "MS-ContinuationToken", "value": token}]}
+    return b"\xef\xbb\xbf" + json.dumps(body, indent=2).encode("utf-8")
+
+
+def test_paginate_across_three_pages():
+    recorded_items = json.loads(recorded("GetCustomerUserAll.json").decode("utf-8-sig"))["items"]
+    deleted_items = json.loads(recorded("GetCustomerUserAllDeleted.json").decode("utf-8-sig"))["items"]
+    transport = FakeTransport(response(200, page(recorded_items, "token-1")), response(200, page([{"id": "3"}], "token-2")),
+                              response(200, page(deleted_items)))
+    client = PartnerCenterClient(API, FakeTokenProvider(), transport=transport)
+    items = list(client.paginate(USERS, params={"size": 2}))
+    assert [item["id"] for item in items] == [i["id"] for i in recorded_items] + ["3"] + [i["id"] for i in deleted_items]
+    first, second, third = transport.calls
+    assert first["url"] == API + "/v1" + USERS + "?size=2"
+    assert "MS-ContinuationToken" not in first["headers"]
+    assert second["url"] == third["url"] == API + "/v1" + USERS + "?seekOperation=Next"
+    assert second["headers"]["MS-ContinuationToken"] == "token-1"
+    assert third["headers"]["MS-ContinuationToken"] == "token-2"
+    assert len({call["headers"]["MS-RequestId"] for call in transport.calls}) == 3
+    assert {call["method"] for call in transport.calls} == {"GET"}
+
+
+def test_paginate_is_lazy_and_handles_empty_pages():
+    transport = FakeTransport(response(200, {"totalCount": 0, "items": [], "links": {}}))
+    client = PartnerCenterClient(API, FakeTokenProvider(), transport=transport)
+    pages = client.paginate(USERS)
+    assert transport.calls == []
+    assert list(pages) == []
+    assert len(transport.calls) == 1
+
+
+def test_paginate_recorded_collection_without_next():
+    transport = FakeTransport(response(200, recorded("GetCustomerUserRoleById.json")))
+    client = PartnerCenterClient(API, FakeTokenProvider(), transport=transport)
+    assert len(list(client.paginate(USERS + "/u/directoryroles"))) == 2
+
+
+def test_paginate_refuses_to_loop():
+    transport = FakeTransport(response(200, page([{"id": "1"}], "same")))
+    client = PartnerCenterClient(API, FakeTokenProvider(), transport=transport)
+    with pytest.raises(PartnerCenterError) as caught:
+        list(client.paginate(USERS))
+    assert "same next page link twice" in str(caught.value)
+    assert len(transport.calls) == 2
+
+
+def test_paginate_rejects_a_non_collection():
+    transport = FakeTransport(response(200, [1, 2]))
+    client = PartnerCenterClient(API, FakeTokenProvider(), transport=transport)
+    with pytest.raises(PartnerCenterError):
+        list(client.paginate(USERS))
+
+
+def test_paginate_error_on_a_later_page_is_raised_not_truncated():
+    transport = FakeTransport(response(200, page([{"id": "1"}], "t")), response(404, {"code": 1000, "description": "Not found"}))
+    client = PartnerCenterClient(API, FakeTokenProvider(), transport=transport)
+    got = []
+    with pytest.raises(PartnerCenterError) as caught:
+        for item in client.paginate(USERS):
+            got.append(item)
+    assert got == [{"id": "1"}] and caught.value.status == 404 and "seekOperation=Next" in caught.value.url
+
+
+# -- secrets -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("script", [
+    [response(400, {"code": 3000, "description": "Invalid property"})],
+    [response(401, b"")],
+    [response(403, {"code": 900308, "description": "Insufficient privileges"})],
+    [response(429, None, {"Retry-After": "1"})],
+    [response(500, b"<html><title>Oops</title></html>")],
+    [response(200, b"not json")],
+    [timeout_error()],
+    [TransportError(TransportError.TLS, "TLS certificate verification failed")],
+    [TransportError(TransportError.CONNECTION, "cannot connect")],
+])
+def test_no_token_in_any_error(make_client, script):
+    client, dummy, dummy2 = make_client(*script, can_refresh=True)
+    with pytest.raises(PartnerCenterError) as caught:
+        client.post(USERS, {"passwordProfile": {"password": "Secret-Passw0rd!"}})
+    blob = json.dumps(caught.value.to_result()) + str(caught.value) + repr(caught.value.args)
+    assert "SECRET-ACCESS-TOKEN" not in blob and ACCESS_TOKEN not in blob
+    assert "Secret-Passw0rd!" not in blob
+    assert not re.search(r"Bearer\s", blob)
