@@ -76,7 +76,10 @@ class FaultTable(object):
             raise ValueError("kind must be one of %s" % ", ".join(FAULT_KINDS))
         rule["method"] = str(rule.get("method", "*")).upper()
         rule["path"] = str(rule.get("path", ""))
-        re.compile(rule["path"])
+        try:
+            re.compile(rule["path"])
+        except re.error as exc:
+            raise ValueError("path is not a valid regular expression: %s" % exc)
         count = rule.get("count", 1)
         if not isinstance(count, int) or isinstance(count, bool) or count < 1:
             raise ValueError("count must be a positive integer")
@@ -198,6 +201,9 @@ class _Handler(BaseHTTPRequestHandler):
             except (OSError, ValueError):
                 pass
             return
+        except Exception:  # pylint: disable=broad-except
+            emulator.record_error()
+            response = Response(500, b"internal emulator error\n", [("Content-Type", "text/plain")])
         self._send(response, close=False)
 
     def _read_body(self):
@@ -233,9 +239,11 @@ class _Handler(BaseHTTPRequestHandler):
         if close:
             self.send_header("Connection", "close")
             self.close_connection = True
-        self.end_headers()
+        # Head and body in one write: two small writes meet the client's delayed ACK (~40 ms each).
+        self._headers_buffer.append(b"\r\n")
         if self.command != "HEAD" and response.status not in (204, 304):
-            self.wfile.write(response.body)
+            self._headers_buffer.append(response.body)
+        self.flush_headers()
 
 
 class _Server(ThreadingHTTPServer):
@@ -253,6 +261,7 @@ class _Server(ThreadingHTTPServer):
     def finish_request(self, request, client_address):
         # The TLS handshake runs here, in the connection's own thread, not in the accept loop.
         request.settimeout(10)
+        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             connection = self.ssl_context.wrap_socket(request, server_side=True)
         except (ssl.SSLError, OSError):
@@ -271,6 +280,9 @@ class _Server(ThreadingHTTPServer):
                 connection.close()
             except OSError:
                 pass
+
+    def handle_error(self, request, client_address):
+        self.emulator.record_error()   # instead of printing to stderr
 
     def shutdown_request(self, request):
         try:
@@ -391,6 +403,9 @@ class Emulator(object):
             self.tokens.device_code_auto_approve = bool(device_code_auto_approve)
         return {"token_lifetime": self.tokens.token_lifetime, "device_code_auto_approve": self.tokens.device_code_auto_approve}
 
+    def record_error(self):
+        self._errors.append(traceback.format_exc())
+
     def errors(self):
         """Tracebacks of requests that failed inside the emulator (answered 500)."""
         return list(self._errors)
@@ -436,7 +451,7 @@ class Emulator(object):
             try:
                 response, replayed = self._process(service, request)
             except Exception:  # pylint: disable=broad-except
-                self._errors.append(traceback.format_exc())
+                self.record_error()
                 response, replayed = pc_error(500, 500, "Internal emulator error."), False
             if replayed:
                 self.log.update(entry, replayed=True)

@@ -66,12 +66,12 @@ class Api(object):
         path = "/customers/%s/users" % (customer or self.customer)
         return path + ("/" + user_id if user_id else "")
 
-    def create(self, upn, customer=None, **fields):
+    def create(self, upn, customer=None, token="valid", headers=None, **fields):
         payload = {"userPrincipalName": upn, "displayName": fields.pop("displayName", upn.split("@")[0]),
                    "passwordProfile": {"password": fields.pop("password", STRONG_PASSWORD), "forceChangePassword": True},
                    "attributes": {"objectType": "CustomerUser"}}
         payload.update(fields)
-        return self.call("POST", self.users_path(customer), json_body=payload)
+        return self.call("POST", self.users_path(customer), token=token, json_body=payload, headers=headers)
 
     def admin(self, method, path, json_body=None):
         return self.session.request(method, self.settings["url"] + "/_emulator" + path, json=json_body)
