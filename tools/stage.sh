@@ -11,4 +11,7 @@ cd "$ROOT"
 git ls-files -z --cached --others --exclude-standard \
     | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done \
     | xargs -0 --no-run-if-empty cp --parents -t "$dest"
+# The copy sits inside this repository's ignored .build/; its own (empty) git repository
+# makes ansible-test list the copied files instead of asking the outer repository.
+git -C "$dest" init -q
 echo "$dest"
