@@ -54,7 +54,7 @@ def main(argv=None):
     args = parse_args(argv)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, lambda *args: stop.set())
     emulator = Emulator(seed_path=args.seed, state_dir=args.state_dir, token_lifetime=args.token_lifetime, port=args.port,
                         device_code_auto_approve=args.device_code_auto_approve)
     emulator.start()

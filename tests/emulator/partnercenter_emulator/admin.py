@@ -35,7 +35,7 @@ def handle(emulator, request):
         return _route(emulator, request, body)
     except StoreError as exc:
         return _fail(404 if exc.code in (60002, 60003) else 400, exc.description)
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
         return _fail(400, "%s: %s" % (type(exc).__name__, exc))
 
 

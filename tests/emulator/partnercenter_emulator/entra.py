@@ -55,10 +55,11 @@ class TokenRegistry(object):
                 self.refresh_tokens[entry["token"]] = {
                     "client_id": entry["client_id"].lower(), "user": entry.get("user", "agent@partner.onmicrosoft.com"),
                     "mfa": bool(entry.get("mfa", True)), "gdap_roles": list(entry.get("gdap_roles", [])),
-                    "expired": bool(entry.get("expired", False)), "issued_at": time.time()}
+                    "expired": bool(entry.get("expired", False)), "issued_at": time.time(), "seed": True}
             valid = [e for e in seed.get("refresh_tokens", []) if e.get("name") == "valid"] or seed.get("refresh_tokens", [])[:1]
-            self.default_grant = dict(self.refresh_tokens[valid[0]["token"]]) if valid else {"user": "agent@partner.onmicrosoft.com",
-                                                                                              "mfa": True, "gdap_roles": []}
+            fallback = {"user": "agent@partner.onmicrosoft.com", "mfa": True, "gdap_roles": []}
+            # Device-code sign-ins get the user and roles of the seed's valid refresh token.
+            self.default_grant = dict(self.refresh_tokens[valid[0]["token"]]) if valid else fallback
 
     def issue(self, client_id, user, mfa, gdap_roles, app_only, refresh):
         """New access token (and rotated refresh token) for a grant; returns (access, refresh or None, lifetime)."""
@@ -79,7 +80,10 @@ class TokenRegistry(object):
     @staticmethod
     def _remember(table, key, value):
         if len(table) >= BOUND:
-            del table[next(iter(table))]
+            # Forget the oldest issued entry; the seed's refresh tokens stay.
+            oldest = next((k for k, v in table.items() if not v.get("seed")), None)
+            if oldest is not None:
+                del table[oldest]
         table[key] = value
 
     def check_access(self, token):
@@ -108,7 +112,7 @@ class TokenRegistry(object):
     def new_device_code(self, client_id, scope):
         with self._lock:
             device_code = "pcemu-dc." + secrets.token_urlsafe(32)
-            user_code = "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(9))
+            user_code = "".join(secrets.choice(string.ascii_uppercase + string.digits) for position in range(9))
             self._remember(self.device_codes, device_code, {
                 "client_id": client_id, "user_code": user_code, "scope": scope, "approved": self.device_code_auto_approve,
                 "redeemed": False, "expires_at": time.time() + DEVICE_CODE_LIFETIME})
@@ -249,7 +253,7 @@ class EntraService(object):
         failure = self._scope_problem(request, form.get("scope"), client_credentials=True)
         if failure:
             return failure
-        access, _, lifetime = self.registry.issue(client_id, None, False, [], True, refresh=False)
+        access, no_refresh, lifetime = self.registry.issue(client_id, None, False, [], True, refresh=False)
         return self._json(request, 200, {"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime,
                                          "access_token": access})
 
@@ -280,7 +284,7 @@ class EntraService(object):
         basic = request.header("Authorization", "")
         if basic.lower().startswith("basic "):
             try:
-                user, _, password = base64.b64decode(basic[6:]).decode("utf-8").partition(":")
+                user, sep, password = base64.b64decode(basic[6:]).decode("utf-8").partition(":")
                 client_id, secret = client_id or user, password
             except (ValueError, UnicodeDecodeError):
                 pass

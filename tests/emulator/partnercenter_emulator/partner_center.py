@@ -77,7 +77,7 @@ class PartnerCenterService(object):
     def authorize(self, request, route):
         """None when the caller may run the operation, else the 401/403 the front door answers."""
         header = request.header("Authorization", "")
-        scheme, _, token = header.partition(" ")
+        scheme, sep, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return self._unauthorized("Authorization header is missing or is not a Bearer token.")
         grant, reason = self.registry.check_access(token.strip())
@@ -140,7 +140,7 @@ class PartnerCenterService(object):
         return json_response(200, user, bom=True, replayable=True)
 
     def _update(self, request, route):
-        user, _ = self.store.update_user(route.customer_id, route.user_id, self._body(request))
+        user = self.store.update_user(route.customer_id, route.user_id, self._body(request))[0]
         return json_response(200, user, bom=True, replayable=True)
 
     def _resetpassword(self, request, route):
@@ -191,8 +191,7 @@ class PartnerCenterService(object):
         state = str(fields.get("value", "")).lower()
         if (str(fields.get("field", "")).lower() != "userstate" or str(fields.get("operator", "")).lower() != "equals"
                 or state not in (st.ACTIVE, st.INACTIVE)):
-            raise st.StoreError(st.INVALID_PROPERTY, "filter: only {\"Field\":\"UserState\",\"Value\":\"Inactive\",\"Operator\":\"equals\"} "
-                                                    "(or Value Active) is supported.")
+            raise st.StoreError(st.INVALID_PROPERTY, "filter: only %s (or Value Active) is supported." % DELETED_FILTER)
         return state
 
     @staticmethod

@@ -155,7 +155,7 @@ class ReplayCache(object):
                 self._stored[request_id] = response
                 self._bytes += response.size()
                 while self._stored and (len(self._stored) > self.max_entries or self._bytes > self.max_bytes):
-                    _, old = self._stored.popitem(last=False)
+                    old = self._stored.popitem(last=False)[1]
                     self._bytes -= old.size()
             self._cond.notify_all()
 

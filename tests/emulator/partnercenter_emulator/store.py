@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import bisect
+import copy
 import hashlib
 import hmac
 import json
@@ -366,7 +367,7 @@ class Store(object):
 
     @staticmethod
     def _admin_view(user):
-        view = user.render()
+        view = copy.deepcopy(user.render())   # callers may mutate it; the store's dicts must not change
         view["passwordChanges"] = user.password_changes
         view["forceChangePassword"] = user.force_change_password
         return view

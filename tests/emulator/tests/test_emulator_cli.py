@@ -52,7 +52,7 @@ def test_cli_writes_files_and_exits_after_max_lifetime(tmp_path, monkeypatch):
             "grant_type": "refresh_token", "client_id": settings["client_id"], "client_secret": settings["client_secret"],
             "refresh_token": settings["refresh_token"], "scope": settings["scope"]}).json()
         assert token["expires_in"] == 60
-        out, _ = process.communicate(timeout=20)
+        out = process.communicate(timeout=20)[0]
         assert process.returncode == 0
         assert json.loads(out.splitlines()[0]) == settings
         assert not (tmp_path / "ready.json").exists()

@@ -66,7 +66,7 @@ def test_status_fault_5xx_is_not_stored(emu, api):
 
 def test_status_fault_custom_body_and_count(emu, api):
     emu.add_fault(method="GET", path=USERS_RE, kind="status", status=500, count=2, body={"code": 1, "description": "custom"})
-    assert [api.call("GET", api.users_path()).status_code for _ in range(3)] == [500, 500, 200]
+    assert [api.call("GET", api.users_path()).status_code for attempt in range(3)] == [500, 500, 200]
     assert emu.faults.rules() == []
 
 
@@ -126,7 +126,7 @@ def test_rules_apply_in_order_and_match_method(emu, api):
     emu.add_fault(method="DELETE", path="", kind="status", status=500)
     emu.add_fault(method="*", path=USERS_RE, kind="status", status=502)
     emu.add_fault(method="*", path=USERS_RE, kind="status", status=504)
-    assert [api.call("GET", api.users_path()).status_code for _ in range(3)] == [502, 504, 200]
+    assert [api.call("GET", api.users_path()).status_code for attempt in range(3)] == [502, 504, 200]
     assert [r["method"] for r in emu.faults.rules()] == ["DELETE"]
     emu.clear_faults()
     assert emu.faults.rules() == []
