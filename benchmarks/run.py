@@ -1,0 +1,282 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the partnercenter.csp project
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Benchmarks of partnercenter.csp against the bundled emulator. Prints figures; asserts nothing.
+
+Run with the test virtualenv (make test or tools/setup.sh creates it):
+
+    .venv/main/bin/python benchmarks/run.py [--runs 5] [--pairs 10] [--quick]
+
+Measures (see BENCHMARKS.md):
+  1. per task: a no-change partnercenter_customer_user task vs an ansible.builtin.uri GET of the same user
+  2. requests per operation, from the emulator's request log
+  3. onboarding 200 new users into a tenant of 2,000 through the role vs the naive per-user loop
+  4. growth of one lookup by UPN and of the role with the tenant size
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "emulator"))
+
+from partnercenter_emulator import Emulator  # noqa: E402  pylint: disable=wrong-import-position
+
+SCOPE = ["https://api.partnercenter.microsoft.com/user_impersonation"]
+PASSWORD = "Benchmark-Passw0rd!"
+DOMAIN = "bench.onmicrosoft.com"
+
+
+class Bench:
+    """The emulator, the staged collection and an ansible-playbook runner sharing one environment."""
+
+    def __init__(self, workdir):
+        self.workdir = workdir
+        self.collections = os.path.dirname(os.path.dirname(os.path.dirname(
+            subprocess.check_output([os.path.join(ROOT, "tools", "stage.sh")], text=True).strip())))
+        self.emulator = Emulator(state_dir=os.path.join(workdir, "emulator"))
+        self.emulator.start()
+        settings = self.emulator.settings
+        self.env = dict(
+            os.environ,
+            ANSIBLE_COLLECTIONS_PATH=self.collections,
+            ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+            ANSIBLE_CALLBACK_PLUGINS=os.path.join(ROOT, "benchmarks", "callback_plugins"),
+            ANSIBLE_CALLBACKS_ENABLED="task_timer",
+            ANSIBLE_LOCALHOST_WARNING="false",
+            ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+            REQUESTS_CA_BUNDLE=settings["ca_path"],
+            PARTNERCENTER_API_URL=settings["url"],
+            PARTNERCENTER_AUTHORITY_HOST=settings["url"],
+            PARTNERCENTER_TENANT_ID=settings["tenant_id"],
+            PARTNERCENTER_CLIENT_ID=settings["client_id"],
+            PARTNERCENTER_CLIENT_SECRET=settings["client_secret"],
+            PARTNERCENTER_REFRESH_TOKEN=settings["refresh_token"],
+            PARTNERCENTER_CA_PATH=settings["ca_path"],
+            PARTNERCENTER_TOKEN_CACHE_PATH=os.path.join(workdir, "token-cache", "tokens.json"),
+        )
+        self.settings = settings
+
+    def close(self):
+        self.emulator.stop()
+
+    def new_customer(self, existing_users):
+        customer_id = str(uuid.uuid4())
+        domain = "c%s.%s" % (customer_id[:8], DOMAIN)
+        self.emulator.store.add_customer(customer_id, [domain])
+        if existing_users:
+            self.emulator.store.generate_users(customer_id, existing_users, "existing", "active", domain)
+        return customer_id, domain
+
+    def mark(self):
+        entries = self.emulator.requests()
+        return entries[-1]["seq"] if entries else 0
+
+    def requests_since(self, mark):
+        entries = self.emulator.requests(mark)
+        return dict(
+            partnercenter=[e for e in entries if e["service"] == "partnercenter"],
+            entra=[e for e in entries if e["service"] == "entra"],
+        )
+
+    def playbook(self, name, tasks, extra_vars=None, check=False):
+        """Runs a one-play playbook on localhost; returns (wall seconds, per-task timings)."""
+        path = os.path.join(self.workdir, name + ".yml")
+        with open(path, "w") as handle:
+            json.dump([{"name": name, "hosts": "localhost", "connection": "local", "gather_facts": False,
+                        "tasks": tasks}], handle)
+        timings = os.path.join(self.workdir, name + ".timings.json")
+        command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", path]
+        if extra_vars:
+            vars_path = os.path.join(self.workdir, name + ".vars.json")
+            with open(vars_path, "w") as handle:
+                json.dump(extra_vars, handle)
+            command += ["-e", "@" + vars_path]
+        if check:
+            command.append("--check")
+        started = time.monotonic()
+        result = subprocess.run(command, env=dict(self.env, TASK_TIMER_OUTPUT=timings), capture_output=True, text=True)
+        elapsed = time.monotonic() - started
+        if result.returncode != 0:
+            raise RuntimeError("%s failed:\n%s\n%s" % (name, result.stdout[-3000:], result.stderr[-3000:]))
+        with open(timings) as handle:
+            return elapsed, json.load(handle)
+
+    def access_token(self):
+        import msal  # the uri baseline needs a bearer token of its own
+        os.environ["REQUESTS_CA_BUNDLE"] = self.settings["ca_path"]
+        app = msal.ConfidentialClientApplication(
+            self.settings["client_id"], client_credential=self.settings["client_secret"],
+            authority=self.settings["url"] + "/" + self.settings["tenant_id"], instance_discovery=False)
+        return app.acquire_token_by_refresh_token(self.settings["refresh_token"], scopes=SCOPE)["access_token"]
+
+
+def user_task(name, **options):
+    return {"name": name, "partnercenter.csp.partnercenter_customer_user": options}
+
+
+def new_users(domain, count, prefix):
+    return [dict(user_principal_name="%s%04d@%s" % (prefix, n, domain), display_name="%s %d" % (prefix, n),
+                 usage_location="US", password=PASSWORD) for n in range(count)]
+
+
+def per_task(bench, runs, pairs):
+    """1. A no-change module task vs an ansible.builtin.uri GET of the same user, alternating."""
+    customer_id, domain = bench.new_customer(10)
+    user_id = bench.emulator.store.admin_users(customer_id)[0]["id"]
+    bench.playbook("warm_token_cache", [user_task("warm", customer_id=customer_id, user_id=user_id)])
+    token = bench.access_token()
+    tasks = []
+    for pair in range(pairs):
+        tasks.append({"name": "uri %d" % pair, "no_log": True, "ansible.builtin.uri": {
+            "url": "%s/v1/customers/%s/users/%s" % (bench.settings["url"], customer_id, user_id),
+            "headers": {"Authorization": "Bearer {{ bench_token }}", "Accept": "application/json"},
+            "ca_path": bench.settings["ca_path"]}})
+        tasks.append(user_task("module %d" % pair, customer_id=customer_id, user_id=user_id))
+    samples = {"uri": [], "module": []}
+    for run in range(runs):
+        _elapsed, timings = bench.playbook("per_task_%d" % run, tasks, extra_vars={"bench_token": token})
+        for timing in timings:
+            samples[timing["task"].split()[0]].append(timing["seconds"])
+    uri, module = statistics.median(samples["uri"]), statistics.median(samples["module"])
+    return dict(uri_median_s=round(uri, 4), module_median_s=round(module, 4), ratio=round(module / uri, 3),
+                samples_each=len(samples["uri"]))
+
+
+def requests_per_operation(bench):
+    """2. Requests each operation costs, counted on the emulator's request log."""
+    customer_id, domain = bench.new_customer(1200)
+    users = bench.emulator.store.admin_users(customer_id)
+    last = users[-1]
+    figures = {}
+
+    def count(label, tasks, check=False):
+        mark = bench.mark()
+        bench.playbook(label, tasks, check=check)
+        seen = bench.requests_since(mark)
+        figures[label] = dict(
+            partnercenter=len(seen["partnercenter"]),
+            writes=len([e for e in seen["partnercenter"] if e["method"] != "GET"]),
+            token_endpoint=len([e for e in seen["entra"] if e["method"] == "POST"]),
+        )
+
+    count("no_change_by_user_id", [user_task("t", customer_id=customer_id, user_id=last["id"])])
+    count("no_change_by_upn_last_of_1200", [user_task("t", customer_id=customer_id, user_principal_name=last["userPrincipalName"])])
+    count("create_in_tenant_of_1200", [user_task("t", customer_id=customer_id, **new_users(domain, 1, "created")[0])])
+    count("check_mode_create", [user_task("t", customer_id=customer_id, **new_users(domain, 1, "checked")[0])], check=True)
+    count("check_mode_update_by_id", [user_task("t", customer_id=customer_id, user_id=last["id"], display_name="x")], check=True)
+    five = [user_task("t%d" % n, customer_id=customer_id, user_id=users[n]["id"]) for n in range(5)]
+    os.remove(bench.env["PARTNERCENTER_TOKEN_CACHE_PATH"])
+    count("five_tasks_cold_token_cache", five)
+    count("five_tasks_warm_token_cache", five)
+    figures["page_size"] = 500
+    return figures
+
+
+def role_tasks(customer_id):
+    return [{"name": "onboard", "ansible.builtin.include_role": {"name": "partnercenter.csp.tenant_onboarding"},
+             "vars": {"partnercenter_customer_id": customer_id, "partnercenter_users": "{{ bench_users }}"}}]
+
+
+def naive_tasks(customer_id):
+    return [{"name": "naive", "loop": "{{ bench_users }}", "no_log": True, "loop_control": {"label": "{{ item.user_principal_name }}"},
+             "partnercenter.csp.partnercenter_customer_user": {
+                 "customer_id": customer_id, "user_principal_name": "{{ item.user_principal_name }}",
+                 "display_name": "{{ item.display_name }}", "usage_location": "{{ item.usage_location }}",
+                 "password": "{{ item.password }}"}}]
+
+
+def onboard(bench, label, tasks_for, existing, count):
+    customer_id, domain = bench.new_customer(existing)
+    mark = bench.mark()
+    elapsed, _timings = bench.playbook(label, tasks_for(customer_id), extra_vars={"bench_users": new_users(domain, count, "new")})
+    seen = bench.requests_since(mark)
+    pc = seen["partnercenter"]
+    return dict(seconds=round(elapsed, 2), requests=len(pc) + len(seen["entra"]),
+                list_pages=len([e for e in pc if e["method"] == "GET"]),
+                writes=len([e for e in pc if e["method"] != "GET"]),
+                token_calls=len([e for e in seen["entra"] if e["method"] == "POST"]),
+                users_after=bench.emulator.store.count(customer_id) if hasattr(bench.emulator.store, "count") else None)
+
+
+def onboarding(bench, existing, count):
+    """3. The role against the naive loop, each onboarding `count` new users into a tenant of `existing`."""
+    role = onboard(bench, "onboard_role", role_tasks, existing, count)
+    floor = count + role["list_pages"] + 1
+    role["floor"] = floor
+    role["ratio_to_floor"] = round(role["requests"] / float(floor), 3)
+    naive = onboard(bench, "onboard_naive", naive_tasks, existing, count)
+    return dict(role=role, naive=naive, speedup=round(naive["seconds"] / role["seconds"], 2))
+
+
+def growth(bench, sizes, role_users):
+    """4. One lookup by UPN (the last user, so every page) and a role run, per tenant size."""
+    rows = []
+    for size in sizes:
+        customer_id, domain = bench.new_customer(size)
+        last = bench.emulator.store.admin_users(customer_id)[-1]
+        mark = bench.mark()
+        elapsed, timings = bench.playbook("lookup_%d" % size, [user_task(
+            "lookup", customer_id=customer_id, user_principal_name=last["userPrincipalName"])])
+        lookup_requests = len(bench.requests_since(mark)["partnercenter"])
+        mark = bench.mark()
+        role_elapsed, role_timings = bench.playbook("role_%d" % size, role_tasks(customer_id),
+                                                    extra_vars={"bench_users": new_users(domain, role_users, "grow")})
+        role_requests = len(bench.requests_since(mark)["partnercenter"])
+        rows.append(dict(size=size, lookup_requests=lookup_requests,
+                         lookup_task_s=round(sum(t["seconds"] for t in timings), 3),
+                         role_requests=role_requests,
+                         role_converge_task_s=round(max(t["seconds"] for t in role_timings), 3),
+                         role_playbook_s=round(role_elapsed, 2)))
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="playbook runs for the per-task figure")
+    parser.add_argument("--pairs", type=int, default=10, help="uri/module task pairs per run")
+    parser.add_argument("--onboard", type=int, default=200, help="new users in the onboarding figure")
+    parser.add_argument("--existing", type=int, default=2000, help="existing users in the onboarding tenant")
+    parser.add_argument("--sizes", default="100,1000,10000", help="tenant sizes for the growth figure")
+    parser.add_argument("--role-users", type=int, default=50, help="new users per role run in the growth figure")
+    parser.add_argument("--quick", action="store_true", help="small numbers, to check the script itself")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+    if args.quick:
+        args.runs, args.pairs, args.onboard, args.existing, args.sizes, args.role_users = 1, 2, 5, 50, "100,600", 5
+
+    workdir = tempfile.mkdtemp(prefix="pc-bench-")
+    bench = Bench(workdir)
+    try:
+        figures = {}
+        started = time.monotonic()
+        figures["per_task"] = per_task(bench, args.runs, args.pairs)
+        print("1. per task:", json.dumps(figures["per_task"]), flush=True)
+        figures["requests_per_operation"] = requests_per_operation(bench)
+        print("2. requests per operation:", json.dumps(figures["requests_per_operation"], indent=1), flush=True)
+        figures["onboarding"] = onboarding(bench, args.existing, args.onboard)
+        print("3. onboarding:", json.dumps(figures["onboarding"], indent=1), flush=True)
+        figures["growth"] = growth(bench, [int(size) for size in args.sizes.split(",")], args.role_users)
+        print("4. growth:", json.dumps(figures["growth"], indent=1), flush=True)
+        figures["machine"] = dict(cpus=os.cpu_count(), python=sys.version.split()[0],
+                                  total_seconds=round(time.monotonic() - started, 1))
+        if args.json:
+            with open(args.json, "w") as handle:
+                json.dump(figures, handle, indent=2)
+    finally:
+        bench.close()
+
+
+if __name__ == "__main__":
+    main()
