@@ -16,6 +16,7 @@ __metaclass__ = type
 import email.utils
 import http.client
 import json
+import os
 import random
 import re
 import socket
@@ -165,6 +166,9 @@ class UrlsTransport:
         except ssl.SSLError as error:
             raise TransportError(TransportError.CONNECTION, "TLS connection to %s failed (%s)" % (_origin(url), _reason(error)))
         except (http.client.HTTPException, urls.ConnectionError, IOError, OSError) as error:
+            filename = getattr(error, "filename", None)
+            if self.ca_path and filename is not None and os.fsdecode(filename) == self.ca_path:
+                raise TransportError(TransportError.TLS, "cannot load the CA bundle %s (%s)" % (self.ca_path, _reason(error)))
             raise TransportError(TransportError.CONNECTION, "connection to %s failed (%s: %s)"
                                  % (_origin(url), type(error).__name__, _reason(error)))
 
@@ -402,8 +406,7 @@ class PartnerCenterClient:
                 raise PartnerCenterError("The response to GET %s is not a collection (no items list)." % path,
                                          status=response.status, request_id=response.request_id,
                                          correlation_id=self.correlation_id)
-            for item in page.get("items") or []:
-                yield item
+            yield from page.get("items") or []
             link = (page.get("links") or {}).get("next") if isinstance(page.get("links"), dict) else None
             if not isinstance(link, dict) or not link.get("uri"):
                 return

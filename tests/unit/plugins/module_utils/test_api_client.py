@@ -21,7 +21,16 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.api_client impor
 )
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError, TransportError
 
-from ansible_collections.partnercenter.csp.tests.unit.plugins.module_utils.client_fakes import ACCESS_TOKEN, API, RECORDED, FakeTokenProvider, FakeTransport, recorded, response, timeout_error
+from ansible_collections.partnercenter.csp.tests.unit.plugins.module_utils.client_fakes import (
+    ACCESS_TOKEN,
+    API,
+    RECORDED,
+    FakeTokenProvider,
+    FakeTransport,
+    recorded,
+    response,
+    timeout_error,
+)
 
 CID = "46a62ece-10ad-42e5-b3f1-b2ed53e6fc08"
 USERS = "/customers/%s/users" % CID

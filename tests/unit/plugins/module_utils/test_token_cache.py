@@ -63,7 +63,7 @@ def test_modes(path):
     make(path).put(key(), "at", NOW + 3600)
     assert mode(os.path.dirname(path)) == 0o700
     assert mode(path) == 0o600
-    assert [name for name in os.listdir(os.path.dirname(path))] == ["tokens.json"], "no temporary file left behind"
+    assert os.listdir(os.path.dirname(path)) == ["tokens.json"], "no temporary file left behind"
 
 
 def test_expiry_skew(path):
@@ -171,7 +171,7 @@ def test_concurrent_writers_never_leave_a_torn_file(path):
     stop.set()
     watcher.join()
     assert errors == []
-    assert [name for name in os.listdir(os.path.dirname(path))] == ["tokens.json"]
+    assert os.listdir(os.path.dirname(path)) == ["tokens.json"]
 
 
 @pytest.mark.parametrize("content", [
