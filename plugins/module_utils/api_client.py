@@ -91,7 +91,11 @@ class ApiResponse:
 
 
 def _tls_failure(url, error):
-    return TransportError(TransportError.TLS, "TLS certificate verification failed for %s (%s)" % (_origin(url), _reason(error)))
+    reason = _reason(error)
+    detail = getattr(error, "verify_message", None)
+    if detail and detail not in reason:
+        reason = "%s: %s" % (reason, detail)
+    return TransportError(TransportError.TLS, "TLS certificate verification failed for %s (%s)" % (_origin(url), reason))
 
 
 def _origin(url):

@@ -12,6 +12,7 @@ refresh token with msal. msal and requests are imported only on that last path.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import re
 import threading
 import time
 
@@ -28,8 +29,20 @@ _REDACTED = "********"
 
 
 def _first_line(text):
-    """The first line of an AADSTS description (the rest is Trace ID / Correlation ID / Timestamp)."""
-    return (text or "").strip().splitlines()[0].strip() if (text or "").strip() else ""
+    """The first line of an AADSTS description, without the Trace ID / Correlation ID / Timestamp that follow it."""
+    text = (text or "").strip()
+    if not text:
+        return ""
+    return re.split(r"\s*Trace ID:", text.splitlines()[0], maxsplit=1)[0].strip()
+
+
+def _requests_reason(text):
+    """The useful part of a requests exception text ('[SSL: CERTIFICATE_VERIFY_FAILED] ...', '[Errno 111] ...')."""
+    for pattern in (r"\[SSL: [^\]]+\][^'\"]*", r"\[Errno -?\d+\][^'\"]*", r"Read timed out[^'\"]*"):
+        match = re.search(pattern, text)
+        if match:
+            return re.sub(r"\s*\(_ssl\.c:\d+\)", "", match.group(0)).strip().rstrip(".")
+    return _first_line(text)
 
 
 def _make_http_client(requests, validate_certs, ca_path, timeout):
@@ -203,7 +216,7 @@ class TokenProvider:
             raise self._error("%s: %s" % (type(error).__name__, _first_line(str(error))), status=http_client.last_status)
 
     def _exception_text(self, error):
-        return _first_line(self._scrub(str(error)))[:300]
+        return _requests_reason(self._scrub(str(error)))[:300]
 
     def _token_endpoint_error(self, result, status):
         oauth_error = str(result.get("error") or "unknown_error")

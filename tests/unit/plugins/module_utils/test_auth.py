@@ -253,11 +253,29 @@ def test_no_secret_in_errors_even_when_echoed(monkeypatch):
     assert "********" in blob
 
 
+def test_description_on_one_line_loses_its_trace_suffix(monkeypatch):
+    result = dict(aad_error(7000215, error="invalid_client"))
+    result["error_description"] = "AADSTS7000215: Invalid client secret provided. Trace ID: t Correlation ID: c Timestamp: now"
+    monkeypatch.setitem(sys.modules, "msal", FakeMsal(result=result).module)
+    with pytest.raises(PartnerCenterError) as caught:
+        provider(client_secret=SECRET).get_token()
+    assert caught.value.description == "AADSTS7000215: Invalid client secret provided."
+
+
 @pytest.mark.parametrize("exception, words", [
+    (requests.exceptions.SSLError(
+        "HTTPSConnectionPool(host='127.0.0.1', port=1): Max retries exceeded with url: /t/v2.0/.well-known/openid-configuration "
+        "(Caused by SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
+        "unable to get local issuer certificate (_ssl.c:1000)')))"),
+     ["failed ([SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate). Set"]),
     (requests.exceptions.SSLError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"),
      ["CERTIFICATE_VERIFY_FAILED", "ca_path (PARTNERCENTER_CA_PATH)", "validate_certs (PARTNERCENTER_VALIDATE_CERTS)"]),
     (requests.exceptions.ReadTimeout("read timed out"), ["30 seconds", "timeout (PARTNERCENTER_TIMEOUT)"]),
     (requests.exceptions.ConnectionError("Connection refused"), ["cannot connect", "authority_host (PARTNERCENTER_AUTHORITY_HOST)"]),
+    (requests.exceptions.ConnectionError(
+        "HTTPSConnectionPool(host='127.0.0.1', port=1): Max retries exceeded with url: /t (Caused by NewConnectionError("
+        "'<urllib3.connection.HTTPSConnection object at 0x7f>: Failed to establish a new connection: [Errno 111] Connection refused'))"),
+     ["cannot connect to https://login.microsoftonline.com ([Errno 111] Connection refused)"]),
     (ValueError("Unable to get authority configuration for https://login.microsoftonline.com/x.\nmore"),
      ["OpenID configuration", "tenant_id (PARTNERCENTER_TENANT_ID)"]),
     (RuntimeError("boom %s" % REFRESH_TOKEN), ["RuntimeError: boom"]),
