@@ -237,7 +237,7 @@ class PartnerCenterClient:
 
     def url_for(self, path, params=None):
         """api_url + /v1 + path (+ query). A path that has /v1 already, or a full URL on api_url, is kept."""
-        if "://" in path:
+        if path.lower().startswith(("https://", "http://")):
             if _origin(path).lower() != self._origin.lower():
                 raise PartnerCenterError("Refusing to send the Partner Center token to %s, which is not on api_url %s."
                                          % (_origin(path), self._origin))

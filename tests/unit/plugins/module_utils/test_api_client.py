@@ -100,6 +100,7 @@ def test_caller_headers_cannot_replace_the_authorization(make_client):
     ("/v1/customers/c/users", "/v1/customers/c/users"),
     ("/customers/c/users?seekOperation=Next", "/v1/customers/c/users?seekOperation=Next"),
     ("/v1customers", "/v1/v1customers"),
+    ("/customers?redirect=https://x", "/v1/customers?redirect=https://x"),
 ])
 def test_url_for(make_client, api_url, path, expected):
     client, dummy, dummy2 = make_client(api_url=api_url)
