@@ -52,8 +52,10 @@ MAX_LENGTHS = {"display_name": 256, "first_name": 64, "last_name": 64, "immutabl
 
 PASSWORD_POLICY = (
     "8 to 256 characters with characters from at least three of: lowercase letters, "
-    "uppercase letters, digits, symbols (the Entra ID default policy)"
+    "uppercase letters, digits, symbols; printable ASCII and spaces only (the Entra ID default policy)"
 )
+# Entra ID takes letters, digits, symbols and the blank space of ASCII in a password, no other Unicode character.
+PASSWORD_CHARACTERS_RE = re.compile(r"^[\x20-\x7e]*$")
 
 
 class UserInputError(ValueError):
@@ -85,6 +87,8 @@ def password_problem(password):
     """Why the password breaks the Entra ID default policy, or None. Never echoes it."""
     if not 8 <= len(password) <= 256:
         return "is shorter than 8 or longer than 256 characters"
+    if not PASSWORD_CHARACTERS_RE.match(password):
+        return "has a character that is not printable ASCII (such as a letter with an accent)"
     classes = (
         any(c.islower() for c in password),
         any(c.isupper() for c in password),

@@ -62,7 +62,8 @@ options:
     description:
       - The user's password. Required to create a user.
       - It must meet the Entra ID default policy, checked before any request is sent: 8 to 256 characters
-        with characters from at least three of lowercase letters, uppercase letters, digits and symbols.
+        with characters from at least three of lowercase letters, uppercase letters, digits and symbols,
+        printable ASCII and spaces only (Entra ID refuses other Unicode characters).
       - Partner Center never returns a password, so it cannot be compared; O(update_password) says when it is sent.
       - It never appears in the output, in the diff or in error messages.
     type: str

@@ -54,6 +54,16 @@ def test_malformed_options_are_refused_naming_the_option(overrides, option):
     assert option in str(raised.value)
 
 
+@pytest.mark.parametrize("password", ["Zürich-Straße-7", "Pass-word-1\u00a0", "Pass\tword-1", "Pässwörd-Ünïcödé", "Emoji-Pass-1-\U0001f511"])
+def test_passwords_with_characters_entra_id_refuses_are_refused(password):
+    """Entra ID takes printable ASCII and the blank space only; anything else is refused before any request."""
+    assert "printable ASCII" in user_model.password_problem(password)
+    with pytest.raises(UserInputError) as raised:
+        user_model.validate_user_options(options(password=password))
+    assert "password" in str(raised.value) and "printable ASCII" in str(raised.value)
+    assert password not in str(raised.value)
+
+
 def test_password_errors_state_the_policy_but_never_the_password():
     secret = "weakpassword"
     with pytest.raises(UserInputError) as raised:
@@ -67,7 +77,7 @@ def test_password_errors_state_the_policy_but_never_the_password():
     dict(user_id="482E2152-4B49-48EC-B715-823365CE3D4C"),
     dict(usage_location="us"),
     dict(password=GOOD_PASSWORD),
-    dict(password="Zürich-Straße-7"),
+    dict(password="Zurich Strasse 7"),
     dict(display_name="Zoë Ådahl 山田"),
     dict(user_principal_name="o'brien_x-y.z@sub.contoso.onmicrosoft.com"),
 ])
