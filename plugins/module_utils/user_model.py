@@ -73,7 +73,7 @@ def user_options_spec():
         usage_location=dict(type="str"),
         immutable_id=dict(type="str"),
         password=dict(type="str", no_log=True),
-        force_change_password=dict(type="bool", default=True),
+        force_change_password=dict(type="bool", default=True, no_log=False),
         update_password=dict(type="str", default="on_create", choices=["on_create", "always"], no_log=False),
         state=dict(type="str", default="present", choices=["present", "absent"]),
     )

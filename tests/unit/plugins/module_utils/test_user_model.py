@@ -114,16 +114,16 @@ def test_user_from_api_maps_every_field_and_drops_the_password():
 
 
 def test_recorded_users_map_as_they_are():
-    listing = load_fixture("GetCustomerUserAll.json")
+    listing = load_fixture("GetCustomerUserAll.json.bin")
     users = [user_model.user_from_api(item) for item in listing["items"]]
     assert users[0]["user_principal_name"] == "Daniel@dtdemocspcustomer005.onmicrosoft.com"
     assert users[0]["usage_location"] == "US"
     # the tenant admin has no usageLocation in the recorded body
     assert users[1]["usage_location"] is None
-    deleted = user_model.user_from_api(load_fixture("GetCustomerUserAllDeleted.json")["items"][0])
+    deleted = user_model.user_from_api(load_fixture("GetCustomerUserAllDeleted.json.bin")["items"][0])
     assert deleted["state"] == "inactive"
     assert deleted["soft_deletion_time"] == "2017-01-20T00:33:34Z"
-    single = user_model.user_from_api(load_fixture("GetCustomerUserById.json"))
+    single = user_model.user_from_api(load_fixture("GetCustomerUserById.json.bin"))
     assert single["display_name"] == "Jade Azul"
 
 
@@ -156,7 +156,7 @@ def test_bodies_use_the_service_camel_case():
 
 
 def test_predicted_user_applies_changes_and_state():
-    current = user_model.user_from_api(load_fixture("GetCustomerUserAllDeleted.json")["items"][0])
+    current = user_model.user_from_api(load_fixture("GetCustomerUserAllDeleted.json.bin")["items"][0])
     predicted = user_model.predicted_user(current, {"display_name": "Back"}, "active")
     assert predicted["display_name"] == "Back"
     assert predicted["state"] == "active"
@@ -167,7 +167,7 @@ def test_predicted_user_applies_changes_and_state():
 
 
 def test_diff_shows_a_placeholder_never_the_password():
-    before = user_model.user_from_api(load_fixture("GetCustomerUserById.json"))
+    before = user_model.user_from_api(load_fixture("GetCustomerUserById.json.bin"))
     after = dict(before, display_name="Jade Blue")
     diff = user_model.build_diff(before, after, password_set=True)
     assert diff["before"]["display_name"] == "Jade Azul"
@@ -179,6 +179,13 @@ def test_diff_shows_a_placeholder_never_the_password():
     assert created["before"] == {"state": "absent"}
     no_password = user_model.build_diff(before, after, password_set=False)
     assert "password" not in no_password["before"] and "password" not in no_password["after"]
+
+
+def test_options_named_like_a_password_but_not_secret_say_so():
+    """AnsibleModule warns about an option whose name contains "pass" unless its no_log is set either way."""
+    spec = user_model.user_options_spec()
+    assert spec["force_change_password"]["no_log"] is False
+    assert spec["update_password"]["no_log"] is False
 
 
 def test_user_options_spec_marks_the_password_no_log():
