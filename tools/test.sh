@@ -52,7 +52,8 @@ step_system() {
 }
 
 step_lint() {
-    (cd "$STAGED" && in_venv "$MAIN_VENV" ansible-lint --offline --profile production)
+    # offline, ansible-lint does not install the collection: point it at the staged one
+    (cd "$STAGED" && ANSIBLE_COLLECTIONS_PATH=$BUILD_DIR/collections in_venv "$MAIN_VENV" ansible-lint --offline --profile production)
 }
 
 step_docs() {

@@ -61,8 +61,8 @@ options:
   password:
     description:
       - The user's password. Required to create a user.
-      - It must meet the Entra ID default policy, checked before any request is sent: 8 to 256 characters
-        with characters from at least three of lowercase letters, uppercase letters, digits and symbols,
+      - It must meet the Entra ID default policy, which the module checks before sending any request;
+        8 to 256 characters from at least three of lowercase letters, uppercase letters, digits and symbols,
         printable ASCII and spaces only (Entra ID refuses other Unicode characters).
       - Partner Center never returns a password, so it cannot be compared; O(update_password) says when it is sent.
       - It never appears in the output, in the diff or in error messages.
@@ -109,7 +109,7 @@ seealso:
     description: The soft delete and its 30-day window.
     link: https://learn.microsoft.com/partner-center/developer/delete-user-accounts-for-a-customer
 author:
-  - partnercenter.csp developers
+  - partnercenter.csp contributors (@partnercenter-csp)
 """
 
 EXAMPLES = r"""

@@ -48,7 +48,7 @@ seealso:
     description: The soft-deleted users list that O(deleted=true) reads.
     link: https://learn.microsoft.com/partner-center/developer/view-a-deleted-user
 author:
-  - partnercenter.csp developers
+  - partnercenter.csp contributors (@partnercenter-csp)
 """
 
 EXAMPLES = r"""

@@ -93,7 +93,7 @@ seealso:
   - module: partnercenter.csp.partnercenter_customer_user
   - module: partnercenter.csp.partnercenter_customer_user_info
 author:
-  - partnercenter.csp developers
+  - partnercenter.csp contributors (@partnercenter-csp)
 """
 
 EXAMPLES = r"""

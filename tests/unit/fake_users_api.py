@@ -51,8 +51,8 @@ class FakeUsersApi:
 
     def create(self, body):
         self.calls.append(("create", body))
-        if self.create_error:
-            error, self.create_error = self.create_error, None
+        error, self.create_error = self.create_error, None
+        if error is not None:
             raise error
         user = dict((k, v) for k, v in body.items() if k not in ("attributes",))
         user.update(id=str(uuid.uuid4()), state="active", userDomainType="none")

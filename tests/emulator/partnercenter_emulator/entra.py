@@ -342,7 +342,7 @@ class EntraService(object):
         # Unsigned: msal decodes id tokens without checking the signature.
         now = int(time.time())
         claims = {"aud": client_id, "iss": "%s/%s/v2.0" % (request.base_url, tenant), "iat": now, "nbf": now, "exp": now + 3600,
-                  "name": str(user).split("@")[0], "oid": oid, "preferred_username": user, "sub": oid, "tid": tenant,
+                  "name": str(user).split("@", maxsplit=1)[0], "oid": oid, "preferred_username": user, "sub": oid, "tid": tenant,
                   "ver": "2.0"}
         header = {"typ": "JWT", "alg": "none"}
         return "%s.%s." % (_b64(json.dumps(header).encode("utf-8")), _b64(json.dumps(claims).encode("utf-8")))

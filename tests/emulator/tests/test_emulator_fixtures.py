@@ -27,7 +27,7 @@ def assert_same_object(served, recorded):
 
 def test_listing_serves_recorded_users_key_by_key(api):
     items = dict((u["id"], u) for u in body(api.call("GET", api.users_path()))["items"])
-    recorded = fixture("GetCustomerUserAll.json")["items"] + [fixture("GetCustomerUserById.json")]
+    recorded = fixture("GetCustomerUserAll.json.bin")["items"] + [fixture("GetCustomerUserById.json.bin")]
     assert len(items) == len(recorded) == 3
     for user in recorded:
         assert_same_object(items[user["id"]], user)
@@ -36,21 +36,21 @@ def test_listing_serves_recorded_users_key_by_key(api):
 def test_deleted_listing_serves_recorded_user(api):
     deleted = body(api.call("GET", api.users_path() + "?size=500&filter=%7B%22Field%22%3A%22UserState%22%2C%22Value%22%3A%22Inactive"
                                                       "%22%2C%22Operator%22%3A%22equals%22%7D"))
-    recorded = fixture("GetCustomerUserAllDeleted.json")
+    recorded = fixture("GetCustomerUserAllDeleted.json.bin")
     assert deleted["totalCount"] == 1
     assert_same_object(deleted["items"][0], recorded["items"][0])
     assert deleted["links"]["self"] == recorded["links"]["self"]
 
 
 def test_get_by_id_serves_the_recorded_bytes_until_changed(api):
-    raw = fixture_bytes("GetCustomerUserById.json")
+    raw = fixture_bytes("GetCustomerUserById.json.bin")
     assert raw.startswith(BOM)
     path = api.users_path(user_id="482e2152-4b49-48ec-b715-823365ce3d4c")
     assert api.call("GET", path).content == raw
     api.call("PATCH", path, json_body={"displayName": "Jade A."})
     changed = api.call("GET", path)
     assert changed.content != raw and body(changed)["displayName"] == "Jade A."
-    assert_same_object(dict(body(changed), displayName="Jade Azul"), fixture("GetCustomerUserById.json"))
+    assert_same_object(dict(body(changed), displayName="Jade Azul"), fixture("GetCustomerUserById.json.bin"))
 
 
 def test_every_partner_center_body_starts_with_a_bom(api):
@@ -63,7 +63,7 @@ def test_every_partner_center_body_starts_with_a_bom(api):
 
 
 def test_seed_loads_fixtures_with_leading_whitespace(tmp_path, monkeypatch):
-    recorded = fixture_bytes("GetCustomerUserAll.json")
+    recorded = fixture_bytes("GetCustomerUserAll.json.bin")
     odd = tmp_path / "spaced.json"
     odd.write_bytes(b"  " + recorded[len(BOM):])   # like GetCustomerLicenseUser.json: two spaces, no BOM
     seed = {"partner_tenant_id": "11111111-1111-1111-1111-111111111111", "apps": [{"client_id": "22222222-2222-2222-2222-222222222222"}],
@@ -74,5 +74,5 @@ def test_seed_loads_fixtures_with_leading_whitespace(tmp_path, monkeypatch):
     seed_path.write_text(json.dumps(seed))
     emu = Emulator(seed_path=str(seed_path), state_dir=str(tmp_path / "state"))   # not started: the store is enough
     users = emu.store.admin_users("46a62ece-10ad-42e5-b3f1-b2ed53e6fc08")
-    assert [u["userPrincipalName"] for u in users] == [u["userPrincipalName"] for u in fixture("GetCustomerUserAll.json")["items"]]
+    assert [u["userPrincipalName"] for u in users] == [u["userPrincipalName"] for u in fixture("GetCustomerUserAll.json.bin")["items"]]
     assert emu.settings["public_client_id"] == "22222222-2222-2222-2222-222222222222" and emu.settings["client_id"] is None
