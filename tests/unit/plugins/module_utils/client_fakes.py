@@ -16,6 +16,8 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.errors import Tr
 RECORDED = os.path.join(os.path.dirname(__file__), "..", "..", "..", "fixtures", "recorded")
 ACCESS_TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.SECRET-ACCESS-TOKEN.signature"
 API = "https://api.partnercenter.microsoft.com"
+# The recorded bodies, named *.json.bin (bytes as the service sent them: most start with a UTF-8 BOM).
+RECORDED_NAMES = sorted(name for name in os.listdir(RECORDED) if ".json" in name)
 
 
 def recorded(name):

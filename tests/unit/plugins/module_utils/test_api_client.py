@@ -7,7 +7,6 @@ __metaclass__ = type
 
 import email.utils
 import json
-import os
 import re
 import threading
 import uuid
@@ -24,7 +23,7 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.errors import Pa
 from ansible_collections.partnercenter.csp.tests.unit.plugins.module_utils.client_fakes import (
     ACCESS_TOKEN,
     API,
-    RECORDED,
+    RECORDED_NAMES,
     FakeTokenProvider,
     FakeTransport,
     recorded,
@@ -128,7 +127,12 @@ def test_absolute_url_only_on_api_url(make_client):
 # -- bodies --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", sorted(n for n in os.listdir(RECORDED) if n.endswith(".json")))
+def test_the_recorded_bodies_are_there():
+    assert len(RECORDED_NAMES) == 6
+    assert sum(1 for name in RECORDED_NAMES if recorded(name).startswith(b"\xef\xbb\xbf")) == 5
+
+
+@pytest.mark.parametrize("name", RECORDED_NAMES)
 def test_recorded_bodies_parse_as_they_are(make_client, name):
     raw = recorded(name)
     client, dummy, dummy2 = make_client(response(200, raw))
@@ -407,8 +411,8 @@ def page(items, token=None):
 
 
 def test_paginate_across_three_pages():
-    recorded_items = json.loads(recorded("GetCustomerUserAll.json").decode("utf-8-sig"))["items"]
-    deleted_items = json.loads(recorded("GetCustomerUserAllDeleted.json").decode("utf-8-sig"))["items"]
+    recorded_items = json.loads(recorded("GetCustomerUserAll.json.bin").decode("utf-8-sig"))["items"]
+    deleted_items = json.loads(recorded("GetCustomerUserAllDeleted.json.bin").decode("utf-8-sig"))["items"]
     transport = FakeTransport(response(200, page(recorded_items, "token-1")), response(200, page([{"id": "3"}], "token-2")),
                               response(200, page(deleted_items)))
     client = PartnerCenterClient(API, FakeTokenProvider(), transport=transport)
@@ -434,7 +438,7 @@ def test_paginate_is_lazy_and_handles_empty_pages():
 
 
 def test_paginate_recorded_collection_without_next():
-    transport = FakeTransport(response(200, recorded("GetCustomerUserRoleById.json")))
+    transport = FakeTransport(response(200, recorded("GetCustomerUserRoleById.json.bin")))
     client = PartnerCenterClient(API, FakeTokenProvider(), transport=transport)
     assert len(list(client.paginate(USERS + "/u/directoryroles"))) == 2
 

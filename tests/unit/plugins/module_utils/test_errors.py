@@ -6,7 +6,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import os
 
 import pytest
 
@@ -16,7 +15,7 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.errors import (
     http_error,
     parse_error_body,
 )
-from ansible_collections.partnercenter.csp.tests.unit.plugins.module_utils.client_fakes import RECORDED, recorded
+from ansible_collections.partnercenter.csp.tests.unit.plugins.module_utils.client_fakes import RECORDED_NAMES, recorded
 
 BOM = b"\xef\xbb\xbf"
 URL = "https://api.partnercenter.microsoft.com/v1/customers/c/users/u"
@@ -73,7 +72,7 @@ def test_parse_error_body_truncates_long_text():
     assert code is None and len(description) <= 300 and description.endswith("...")
 
 
-@pytest.mark.parametrize("name", sorted(n for n in os.listdir(RECORDED) if n.endswith(".json")))
+@pytest.mark.parametrize("name", RECORDED_NAMES)
 def test_recorded_bodies_never_break_the_parser(name):
     raw = recorded(name)
     json.loads(raw.decode("utf-8-sig"))  # they are JSON once the BOM is gone
