@@ -5,15 +5,12 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import contextlib
-import json
 import os
 
 import pytest
 import yaml
 
 from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.partnercenter.csp.plugins.doc_fragments.connection import ModuleDocFragment
 from ansible_collections.partnercenter.csp.plugins.module_utils.api_client import PartnerCenterClient
@@ -23,11 +20,8 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.base_module impo
     connection_argument_spec,
 )
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError
+from ansible_collections.partnercenter.csp.tests.unit.module_args import module_args
 
-try:
-    from ansible.module_utils.testing import patch_module_args  # ansible-core 2.19+
-except ImportError:
-    patch_module_args = None
 
 REFRESH = dict(refresh_token="rt-secret-value", client_id="client-1", tenant_id="contoso.onmicrosoft.com")
 
@@ -38,21 +32,6 @@ class ExitJson(Exception):
 
 class FailJson(Exception):
     pass
-
-
-@contextlib.contextmanager
-def module_args(args):
-    if patch_module_args is not None:
-        with patch_module_args(args):
-            yield
-        return
-    legacy = dict(args, _ansible_remote_tmp="/tmp", _ansible_keep_remote_files=False)
-    original = basic._ANSIBLE_ARGS
-    basic._ANSIBLE_ARGS = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": legacy}))
-    try:
-        yield
-    finally:
-        basic._ANSIBLE_ARGS = original
 
 
 @pytest.fixture(autouse=True)

@@ -7,39 +7,17 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import contextlib
 import json
 
 import pytest
 
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
-
 from ansible_collections.partnercenter.csp.plugins.module_utils.base_module import PartnerCenterModule
 from ansible_collections.partnercenter.csp.tests.unit.fake_users_api import FakeUsersApi
+from ansible_collections.partnercenter.csp.tests.unit.module_args import module_args
 
-try:
-    from ansible.module_utils.testing import patch_module_args  # ansible-core 2.19+
-except ImportError:
-    patch_module_args = None
 
 CUSTOMER = "46a62ece-10ad-42e5-b3f1-b2ed53e6fc08"
 CONNECTION = dict(access_token="unit-test-access-token")
-
-
-@contextlib.contextmanager
-def module_args(args):
-    if patch_module_args is not None:
-        with patch_module_args(args):
-            yield
-        return
-    legacy = dict(args, _ansible_remote_tmp="/tmp", _ansible_keep_remote_files=False)
-    original = basic._ANSIBLE_ARGS
-    basic._ANSIBLE_ARGS = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": legacy}))
-    try:
-        yield
-    finally:
-        basic._ANSIBLE_ARGS = original
 
 
 class ModuleRunner:
