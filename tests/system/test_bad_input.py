@@ -64,6 +64,7 @@ def bad_input_cases(conn):
         ("display_name empty", USER, dict(user, display_name=""), {}, ["display_name", "empty"]),
         ("first_name of spaces", USER, dict(user, first_name="   "), {}, ["first_name", "empty"]),
         ("display_name longer than 256 characters", USER, dict(user, display_name="x" * 257), {}, ["display_name", "256"]),
+        ("last_name longer than 64 characters", USER, dict(user, last_name="y" * 65), {}, ["last_name", "64"]),
         ("state not a choice", USER, dict(user, state="gone"), {}, ["state"]),
         ("update_password not a choice", USER, dict(user, update_password="sometimes"), {}, ["update_password"]),
         ("api_url not https", USER, dict(user, api_url="http://127.0.0.1:9"), {}, ["api_url", "https://"]),
