@@ -321,7 +321,8 @@ class PartnerCenterClient:
         reauthenticated = False
         while True:
             self._wait_turn()
-            request_headers = self._headers(self.token_provider.get_token(), request_id, data is not None, headers)
+            token = self.token_provider.get_token()
+            request_headers = self._headers(token, request_id, data is not None, headers)
             attempts += 1
             with self._lock:
                 self.request_count += 1
@@ -341,7 +342,7 @@ class PartnerCenterClient:
 
             if status == 401 and not reauthenticated and self.token_provider.can_refresh:
                 reauthenticated = True
-                self.token_provider.invalidate()
+                self.token_provider.invalidate(token)
                 continue
             if status == 429 or (status == 503 and "Retry-After" in response_headers):
                 # Throttling is shared: every later request of this client waits too.

@@ -129,11 +129,17 @@ class TokenProvider:
                 self.cache.put(self._key, token, expires_on)
             return token
 
-    def invalidate(self):
-        """Forget the current token (after a 401), so that the next get_token acquires a fresh one."""
+    def invalidate(self, rejected=None):
+        """Forget the current token (after a 401), so that the next get_token acquires a fresh one.
+
+        rejected: the token the service refused. When another thread has replaced it already, the
+        newer token is kept, so that parallel requests refused together cause one new token, not one each.
+        """
         if not self.can_refresh:
             return
         with self._lock:
+            if rejected is not None and self._token is not None and self._token != rejected:
+                return
             self._token = None
             self._expires_on = None
             if self.cache is not None:

@@ -57,12 +57,14 @@ class FakeTokenProvider:
         self.can_refresh = can_refresh
         self.token = token
         self.invalidations = 0
+        self.rejected = []
         self.token_requests = 0
 
     def get_token(self):
         return self.token
 
-    def invalidate(self):
+    def invalidate(self, rejected=None):
+        self.rejected.append(rejected)
         self.invalidations += 1
         self.token = "%s-fresh-%d" % (ACCESS_TOKEN, self.invalidations)
 

@@ -204,6 +204,12 @@ def test_401_refreshes_the_token_once(make_client):
     assert first["headers"]["MS-RequestId"] == second["headers"]["MS-RequestId"]
 
 
+def test_401_names_the_rejected_token(make_client):
+    client, dummy, provider = make_client(response(401, {"code": 401, "description": "revoked"}), response(200, {"ok": 1}))
+    client.get("/a")
+    assert provider.rejected == [ACCESS_TOKEN]
+
+
 def test_401_twice_fails_after_one_refresh(make_client):
     client, transport, provider = make_client(response(401, {"code": 900421, "description": "MFA required"}))
     with pytest.raises(PartnerCenterError) as caught:

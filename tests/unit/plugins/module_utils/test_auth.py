@@ -7,6 +7,7 @@ __metaclass__ = type
 
 import json
 import sys
+import threading
 import types
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.partnercenter.csp.plugins.module_utils import auth as auth_module
+from ansible_collections.partnercenter.csp.plugins.module_utils.api_client import PartnerCenterClient
 from ansible_collections.partnercenter.csp.plugins.module_utils.auth import PARTNER_CENTER_SCOPE, TokenProvider
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError
 from ansible_collections.partnercenter.csp.plugins.module_utils.token_cache import TokenCache
@@ -193,6 +195,47 @@ def test_invalidate_drops_memory_and_cache(msal, tmp_path):
     tokens.invalidate()
     assert TokenCache(path, clock=lambda: NOW).get(tokens._key) is None
     tokens.get_token()
+    assert tokens.token_requests == 2
+
+
+def test_invalidate_keeps_a_token_that_already_replaced_the_rejected_one(msal, tmp_path):
+    """Two requests refused with the same token: the second invalidate must not drop the token the first got."""
+    path = str(tmp_path / "c" / "tokens.json")
+    tokens = provider(cache=TokenCache(path, clock=lambda: NOW))
+    rejected = tokens.get_token()
+    tokens.invalidate(rejected)
+    msal.result = dict(GOOD, access_token="eyJ-SECRET-SECOND-ACCESS-TOKEN")
+    fresh = tokens.get_token()
+    tokens.invalidate(rejected)
+    assert tokens.get_token() == fresh
+    assert tokens.token_requests == 2
+    assert TokenCache(path, clock=lambda: NOW).get(tokens._key)[0] == fresh
+    tokens.invalidate(fresh)
+    tokens.get_token()
+    assert tokens.token_requests == 3
+
+
+def test_parallel_requests_refused_together_get_one_new_token(msal):
+    """Four threads of one client send the same token, all refused (401): one new token, not four."""
+    barrier = threading.Barrier(4, timeout=10)
+
+    def transport(method, url, headers, data, timeout):
+        if headers["Authorization"] == "Bearer " + ACCESS:
+            barrier.wait()
+            return 401, {}, b'{"code": 401, "description": "revoked"}'
+        return 200, {}, b'{"ok": 1}'
+
+    tokens = provider()
+    tokens.get_token()
+    msal.result = dict(GOOD, access_token="eyJ-SECRET-SECOND-ACCESS-TOKEN")
+    client = PartnerCenterClient("https://api.partnercenter.microsoft.com", tokens, transport=transport, sleep=lambda s: None)
+    answers = []
+    threads = [threading.Thread(target=lambda: answers.append(client.get("/a"))) for dummy in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert answers == [{"ok": 1}] * 4
     assert tokens.token_requests == 2
 
 
