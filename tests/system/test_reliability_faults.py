@@ -228,6 +228,43 @@ def test_revoked_cached_token_gets_one_fresh_token_and_one_retry(emulator, run_p
     assert os.listdir(str(cache.parent)) == ["tokens.json"]
 
 
+def test_token_revoked_during_parallel_writes_gets_one_fresh_token(emulator, run_playbook, tmp_path):
+    """The bulk module's 4 parallel creates all refused (401) with the same revoked token: one new token, not one
+    per thread; every refused create retried once with its MS-RequestId; every user created."""
+    users = [dict(user_principal_name="parallel%d@fabrikam.onmicrosoft.com" % n, display_name="Parallel %d" % n,
+                  usage_location="NO", password=PASSWORD) for n in range(8)]
+    # Creates are held 1.5 s before they are authorized: the token is revoked while the first 4 are held.
+    emulator.add_fault(kind="delay", seconds=1.5, method="POST", path=USERS_PATH % FABRIKAM, count=100)
+    revoked_at = []
+
+    def revoke_once_the_creates_are_sent():
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            if by_method(emulator.requests(), "POST"):
+                revoked_at.append(len(emulator.requests()))
+                emulator.revoke_tokens()
+                return
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=revoke_once_the_creates_are_sent)
+    watcher.start()
+    try:
+        results, _marks = run_steps(run_playbook, tmp_path / "run", [
+            step("create 8 users, 4 at a time", USERS, dict(customer_id=FABRIKAM, users=users, concurrency=4))])
+    finally:
+        watcher.join(130)
+    assert revoked_at, "no create was sent"
+    assert not results[0].get("failed") and len(results[0]["summary"]["created"]) == 8, results[0]
+    after = emulator.requests()[revoked_at[0]:]
+    assert len(token_calls(after)) == 1, token_calls(after)
+    posts = by_method(emulator.requests(), "POST")
+    refused = [p for p in posts if p["status"] == 401]
+    assert len(refused) == 4, posts
+    for post in refused:
+        assert [p["status"] for p in posts if p["request_id"] == post["request_id"]] == [401, 201]
+    assert emulator.store.count(FABRIKAM) == 8
+
+
 def test_two_playbooks_converging_the_same_20_users_at_once_both_succeed_with_20_users(
         emulator, playbook_env, tmp_path, monkeypatch):
     """Two ansible-playbook processes, the same 20 users: every create waits until both runs have listed the
