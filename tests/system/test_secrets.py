@@ -186,7 +186,6 @@ def test_token_cache_is_private_replaced_atomically_ignores_corruption_and_distr
     corrupt = tmp_path / "corrupt" / "tokens.json"
     corrupt.parent.mkdir(mode=0o700)
     write_cache(corrupt, '{"version": 1, "tokens": {"truncated', 0o600)
-    corrupt_inode = os.stat(str(corrupt)).st_ino
     writable_file = tmp_path / "writable-file" / "tokens.json"
     writable_file.parent.mkdir(mode=0o700)
     write_cache(writable_file, planted, 0o666)
@@ -200,7 +199,11 @@ def test_token_cache_is_private_replaced_atomically_ignores_corruption_and_distr
 
     steps = [read(fresh), read(fresh), read(corrupt), read(writable_file), read(writable_dir)]
     (tmp_path / "run").mkdir()
-    completed = run_playbook(write_playbook(tmp_path / "run", steps))
+    # Held open, the corrupt file keeps its inode: a replacement gets another one, a rewrite in place would not.
+    with open(str(corrupt)) as corrupt_before:
+        completed = run_playbook(write_playbook(tmp_path / "run", steps))
+        replaced = os.fstat(corrupt_before.fileno()).st_ino != os.stat(str(corrupt)).st_ino
+        unlinked = os.fstat(corrupt_before.fileno()).st_nlink == 0
     assert completed.returncode == 0, outcome(completed)
     results, marks = read_results(tmp_path / "run")
     log = emulator.requests()
@@ -216,7 +219,7 @@ def test_token_cache_is_private_replaced_atomically_ignores_corruption_and_distr
     assert os.listdir(str(fresh.parent)) == ["tokens.json"]
 
     # Corrupt: ignored, then replaced by a new file (a new inode), valid, no temporary file left
-    assert os.stat(str(corrupt)).st_ino != corrupt_inode
+    assert replaced and unlinked
     assert stat.S_IMODE(os.stat(str(corrupt)).st_mode) == 0o600
     document = json.loads(corrupt.read_text())
     assert document["version"] == 1 and list(document["tokens"]) == [key]
