@@ -16,14 +16,14 @@ options:
     description:
       - Base URL of the Partner Center REST API, without the C(/v1) version segment.
       - Must be an C(https://) URL. Change it only for a sovereign cloud or a test endpoint.
-      - If not set, the value of the E(PARTNERCENTER_API_URL) environment variable is used.
+      - If not set, the value of the E(PARTNERCENTER_API_URL) environment variable is used (an empty variable counts as not set).
     type: str
     default: https://api.partnercenter.microsoft.com
   authority_host:
     description:
       - The Microsoft Entra ID authority host that issues the tokens, for example V(https://login.microsoftonline.us) for US Government.
       - Must be an C(https://) URL. The token endpoint is O(authority_host)/O(tenant_id).
-      - If not set, the value of the E(PARTNERCENTER_AUTHORITY_HOST) environment variable is used.
+      - If not set, the value of the E(PARTNERCENTER_AUTHORITY_HOST) environment variable is used (an empty variable counts as not set).
     type: str
     default: https://login.microsoftonline.com
   tenant_id:
@@ -31,39 +31,39 @@ options:
       - The partner's own tenant (its id or a verified domain), where the application is registered and the refresh token was issued.
       - Not the customer's tenant.
       - Required with O(refresh_token).
-      - If not set, the value of the E(PARTNERCENTER_TENANT_ID) environment variable is used.
+      - If not set, the value of the E(PARTNERCENTER_TENANT_ID) environment variable is used (an empty variable counts as not set).
     type: str
   client_id:
     description:
       - The application (client) id of the partner's Entra ID application that the refresh token was issued to.
       - Required with O(refresh_token).
-      - If not set, the value of the E(PARTNERCENTER_CLIENT_ID) environment variable is used.
+      - If not set, the value of the E(PARTNERCENTER_CLIENT_ID) environment variable is used (an empty variable counts as not set).
     type: str
   client_secret:
     description:
       - The secret of the application O(client_id), when it is a confidential (web) application, as in the Secure Application Model.
       - Leave it unset for a public client application.
-      - If not set, the value of the E(PARTNERCENTER_CLIENT_SECRET) environment variable is used.
+      - If not set, the value of the E(PARTNERCENTER_CLIENT_SECRET) environment variable is used (an empty variable counts as not set).
     type: str
   refresh_token:
     description:
       - The App+User refresh token of the Secure Application Model, obtained once through an interactive, MFA-enforced consent.
       - It is redeemed for an access token with the C(msal) library; see the notes.
       - Mutually exclusive with O(access_token). One of the two is required.
-      - If not set, the value of the E(PARTNERCENTER_REFRESH_TOKEN) environment variable is used.
+      - If not set, the value of the E(PARTNERCENTER_REFRESH_TOKEN) environment variable is used (an empty variable counts as not set).
     type: str
   access_token:
     description:
       - An App+User access token for C(https://api.partnercenter.microsoft.com), used as it is.
       - It is not renewed, so a run that outlives it fails; prefer O(refresh_token).
       - Mutually exclusive with O(refresh_token). One of the two is required.
-      - If not set, the value of the E(PARTNERCENTER_ACCESS_TOKEN) environment variable is used.
+      - If not set, the value of the E(PARTNERCENTER_ACCESS_TOKEN) environment variable is used (an empty variable counts as not set).
     type: str
   validate_certs:
     description:
       - Whether to verify the TLS certificates of Partner Center and of the Entra ID authority.
       - Set to V(false) only on a trusted network, for tests.
-      - If not set, the value of the E(PARTNERCENTER_VALIDATE_CERTS) environment variable is used.
+      - If not set, the value of the E(PARTNERCENTER_VALIDATE_CERTS) environment variable is used (an empty variable counts as not set).
     type: bool
     default: true
   ca_path:
@@ -75,7 +75,7 @@ options:
   timeout:
     description:
       - Seconds to wait for a connection or for an answer, per HTTP request. Between V(1) and V(600).
-      - If not set, the value of the E(PARTNERCENTER_TIMEOUT) environment variable is used.
+      - If not set, the value of the E(PARTNERCENTER_TIMEOUT) environment variable is used (an empty variable counts as not set).
     type: int
     default: 30
   retries:
@@ -86,20 +86,20 @@ options:
         the other retries wait an exponential, jittered backoff. Every retry sends the same C(MS-RequestId).
       - Other client errors (such as 400, 403, 404 or 409) are never retried. A 401 is retried once with a fresh
         token when O(refresh_token) is used.
-      - If not set, the value of the E(PARTNERCENTER_RETRIES) environment variable is used.
+      - If not set, the value of the E(PARTNERCENTER_RETRIES) environment variable is used (an empty variable counts as not set).
     type: int
     default: 3
   retry_max_delay:
     description:
       - The longest wait, in seconds, before a retry. Between V(0) and V(600).
-      - If not set, the value of the E(PARTNERCENTER_RETRY_MAX_DELAY) environment variable is used.
+      - If not set, the value of the E(PARTNERCENTER_RETRY_MAX_DELAY) environment variable is used (an empty variable counts as not set).
     type: int
     default: 60
   token_cache:
     description:
       - Whether to keep the access tokens redeemed from O(refresh_token) in a file (O(token_cache_path)), so that the
         next tasks reuse them until shortly before they expire instead of asking Entra ID again.
-      - If not set, the value of the E(PARTNERCENTER_TOKEN_CACHE) environment variable is used.
+      - If not set, the value of the E(PARTNERCENTER_TOKEN_CACHE) environment variable is used (an empty variable counts as not set).
     type: bool
     default: true
   token_cache_path:

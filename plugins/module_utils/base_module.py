@@ -13,7 +13,7 @@ __metaclass__ = type
 import os
 from urllib.parse import urlparse
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback
+from ansible.module_utils.basic import AnsibleFallbackNotFound, AnsibleModule
 
 from ansible_collections.partnercenter.csp.plugins.module_utils.api_client import DEFAULT_API_URL, PartnerCenterClient
 from ansible_collections.partnercenter.csp.plugins.module_utils.auth import TokenProvider
@@ -25,8 +25,21 @@ DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
 RANGES = dict(timeout=(1, 600), retries=(0, 10), retry_max_delay=(0, 600))
 
 
+def non_empty_env_fallback(*names):
+    """Like ansible's env_fallback, but an empty variable counts as unset.
+
+    AWX renders every injector of a credential, so an optional field left empty arrives as an
+    empty variable; it must mean "use the default", not "use the empty string".
+    """
+    for name in names:
+        value = os.environ.get(name)
+        if value:
+            return value
+    raise AnsibleFallbackNotFound
+
+
 def _env(name):
-    return (env_fallback, ["PARTNERCENTER_%s" % name.upper()])
+    return (non_empty_env_fallback, ["PARTNERCENTER_%s" % name.upper()])
 
 
 def connection_argument_spec():

@@ -100,9 +100,7 @@ def test_unset_optional_fields_inject_the_module_defaults(connection_spec, monke
     base_module = sys.modules["ansible_collections.partnercenter.csp.plugins.module_utils.base_module"]
 
     env = inject_env(credential_type(), {"tenant_id": "contoso.onmicrosoft.com", "client_id": "app", "refresh_token": "rt"})
-    assert env["PARTNERCENTER_API_URL"] == connection_spec["api_url"]["default"]
-    assert env["PARTNERCENTER_AUTHORITY_HOST"] == connection_spec["authority_host"]["default"]
-    assert env["PARTNERCENTER_CLIENT_SECRET"] == ""
+    assert env["PARTNERCENTER_API_URL"] == env["PARTNERCENTER_AUTHORITY_HOST"] == env["PARTNERCENTER_CLIENT_SECRET"] == ""
 
     for name in list(os.environ):
         if name.startswith("PARTNERCENTER_"):
@@ -113,7 +111,9 @@ def test_unset_optional_fields_inject_the_module_defaults(connection_spec, monke
     assert not result.error_messages
     params = result.validated_parameters
     assert params["refresh_token"] == "rt" and params["tenant_id"] == "contoso.onmicrosoft.com"
-    assert not params["client_secret"]  # empty: a public client
+    assert params["client_secret"] is None  # empty: a public client
+    assert params["api_url"] == connection_spec["api_url"]["default"]
+    assert params["authority_host"] == connection_spec["authority_host"]["default"]
     assert base_module.check_connection_params(params) is None
 
     given = inject_env(credential_type(), {"tenant_id": "t", "client_id": "c", "refresh_token": "r", "client_secret": "s",

@@ -18,6 +18,7 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.base_module impo
     PartnerCenterModule,
     check_connection_params,
     connection_argument_spec,
+    non_empty_env_fallback,
 )
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError
 from ansible_collections.partnercenter.csp.tests.unit.module_args import module_args
@@ -66,7 +67,7 @@ def failure(args, **kwargs):
 def test_every_option_has_its_env_fallback():
     for name, spec in connection_argument_spec().items():
         strategy, names = spec["fallback"]
-        assert strategy is basic.env_fallback
+        assert strategy is non_empty_env_fallback
         assert names == ["PARTNERCENTER_%s" % name.upper()]
 
 
@@ -103,6 +104,17 @@ def test_env_fallbacks_are_used(monkeypatch):
     assert module.params["timeout"] == 45 and module.params["validate_certs"] is False
     assert module.params["api_url"] == "https://127.0.0.1:8443"
     assert "rt-from-env" in module.no_log_values
+
+
+def test_empty_env_variables_count_as_unset(monkeypatch):
+    # what AWX injects for an optional credential field left empty
+    for name in ("API_URL", "AUTHORITY_HOST", "CLIENT_SECRET", "VALIDATE_CERTS", "TIMEOUT"):
+        monkeypatch.setenv("PARTNERCENTER_%s" % name, "")
+    module = make(dict(REFRESH))
+    assert module.params["api_url"] == "https://api.partnercenter.microsoft.com"
+    assert module.params["authority_host"] == "https://login.microsoftonline.com"
+    assert module.params["client_secret"] is None
+    assert module.params["validate_certs"] is True and module.params["timeout"] == 30
 
 
 def test_defaults():
