@@ -13,7 +13,6 @@ HTTP goes through ansible.module_utils.urls; requests is never imported on this 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import email.utils
 import http.client
 import json
 import os
@@ -37,15 +36,13 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.errors import (
     http_error,
     option,
 )
+from ansible_collections.partnercenter.csp.plugins.module_utils.retry import RETRY_STATUSES, backoff_delay, parse_retry_after
 from ansible_collections.partnercenter.csp.plugins.module_utils.version import COLLECTION_NAME, COLLECTION_VERSION
 
 DEFAULT_API_URL = "https://api.partnercenter.microsoft.com"
 API_VERSION = "/v1"
 APPLICATION = "%s/%s" % (COLLECTION_NAME, COLLECTION_VERSION)
 LOCALE = "en-US"
-# Responses retried with backoff (429 honours Retry-After first).
-RETRY_STATUSES = (429, 500, 502, 503, 504)
-BACKOFF_BASE = 0.5
 # Without a Retry-After, a 429 is not retried sooner than this.
 MIN_THROTTLE_WAIT = 1.0
 _TRY_AGAIN = re.compile(r"try again in (\d+) seconds?", re.IGNORECASE)
@@ -177,27 +174,6 @@ class UrlsTransport:
                                  % (_origin(url), type(error).__name__, _reason(error)))
 
 
-def parse_retry_after(value, now=None):
-    """Seconds to wait from a Retry-After value (delta seconds or an HTTP-date), or None when unusable."""
-    if value is None:
-        return None
-    value = str(value).strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = email.utils.parsedate_tz(value)
-        if moment is None:
-            return None
-        stamp = email.utils.mktime_tz(moment)
-    except (TypeError, ValueError, OverflowError, IndexError):
-        return None
-    return max(0.0, stamp - (time.time() if now is None else now))
-
-
 def _decode_json(raw):
     if raw is None:
         return None
@@ -295,7 +271,7 @@ class PartnerCenterClient:
 
     def _backoff(self, retry):
         """Full jitter: uniform in [0, min(cap, 0.5 s * 2^retry)]."""
-        return self._rand() * min(self.retry_max_delay, BACKOFF_BASE * (2 ** retry))
+        return backoff_delay(retry, self.retry_max_delay, self._rand)
 
     def _throttle_delay(self, headers, raw, retry):
         delay = parse_retry_after(headers.get("Retry-After"), self._now())

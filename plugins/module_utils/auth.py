@@ -12,6 +12,7 @@ refresh token with msal. msal and requests are imported only on that last path.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import random
 import re
 import threading
 import time
@@ -19,6 +20,7 @@ import time
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError, hint_for, option
+from ansible_collections.partnercenter.csp.plugins.module_utils.retry import RETRY_STATUSES, backoff_delay, parse_retry_after
 from ansible_collections.partnercenter.csp.plugins.module_utils.token_cache import EXPIRY_SKEW, cache_key
 from ansible_collections.partnercenter.csp.plugins.module_utils.version import COLLECTION_NAME, COLLECTION_VERSION
 
@@ -26,6 +28,10 @@ PARTNER_CENTER_SCOPE = "https://api.partnercenter.microsoft.com/user_impersonati
 # When Entra ID does not say how long a token lives (it always does), assume this.
 DEFAULT_LIFETIME = 3600
 _REDACTED = "********"
+
+
+class _TransientTokenError(PartnerCenterError):
+    """The token endpoint did not answer, or answered 429/5xx: worth another attempt."""
 
 
 def _first_line(text):
@@ -61,6 +67,7 @@ def _make_http_client(requests, validate_certs, ca_path, timeout):
 
     class _Session(requests.Session):
         last_status = None
+        last_retry_after = None
 
         def request(self, method, url, *args, **kwargs):
             if verify is not None:
@@ -69,6 +76,7 @@ def _make_http_client(requests, validate_certs, ca_path, timeout):
                 kwargs["timeout"] = timeout
             response = super(_Session, self).request(method, url, *args, **kwargs)
             self.last_status = response.status_code
+            self.last_retry_after = response.headers.get("Retry-After")
             return response
 
     session = _Session()
@@ -82,7 +90,8 @@ class TokenProvider:
     """Hands out the access token for Partner Center calls. Thread-safe."""
 
     def __init__(self, authority_host, tenant_id, client_id=None, client_secret=None, refresh_token=None, access_token=None,
-                 cache=None, validate_certs=True, ca_path=None, timeout=30, register_secret=lambda s: None, clock=time.time):
+                 cache=None, validate_certs=True, ca_path=None, timeout=30, register_secret=lambda s: None, clock=time.time,
+                 retries=3, retry_max_delay=60, sleep=time.sleep, rand=random.random):
         self.authority_host = (authority_host or "").rstrip("/")
         self.tenant_id = tenant_id
         self.client_id = client_id
@@ -95,6 +104,10 @@ class TokenProvider:
         self.timeout = timeout
         self._register_secret = register_secret
         self._clock = clock
+        self.retries = retries
+        self.retry_max_delay = retry_max_delay
+        self._sleep = sleep
+        self._rand = rand
         self._lock = threading.Lock()
         self._token = None
         self._expires_on = None
@@ -154,8 +167,9 @@ class TokenProvider:
                 text = text.replace(secret, _REDACTED)
         return text
 
-    def _error(self, message, status=None, code=None, description=None, hint=None):
-        return PartnerCenterError(
+    def _error(self, message, status=None, code=None, description=None, hint=None, transient=False):
+        error_class = _TransientTokenError if transient else PartnerCenterError
+        return error_class(
             self._scrub("Could not obtain a Partner Center access token from %s: %s" % (self.authority, message)),
             status=status, code=code, description=self._scrub(description) if description else None, hint=hint)
 
@@ -171,12 +185,24 @@ class TokenProvider:
         except ImportError:
             raise PartnerCenterError(missing_required_lib("msal"))
 
-        http_client = _make_http_client(requests, self.validate_certs, self.ca_path, self.timeout)
-        self.token_requests += 1
-        try:
-            result = self._redeem(msal, requests, http_client)
-        finally:
-            http_client.close()
+        retry = 0
+        while True:
+            http_client = _make_http_client(requests, self.validate_certs, self.ca_path, self.timeout)
+            self.token_requests += 1
+            try:
+                result = self._redeem(msal, requests, http_client)
+                if isinstance(result, dict) and "access_token" not in result and http_client.last_status in RETRY_STATUSES:
+                    raise self._token_endpoint_error(result, http_client.last_status, transient=True)
+                break
+            except _TransientTokenError as error:
+                if retry >= self.retries:
+                    error.message += " (gave up after %d attempts)" % (retry + 1)
+                    error.args = (error.message,)
+                    raise
+                self._sleep(self._retry_delay(retry, http_client.last_retry_after))
+                retry += 1
+            finally:
+                http_client.close()
         if not isinstance(result, dict):
             raise self._error("msal returned no result.", status=http_client.last_status)
         # Register every token before anything else happens with it.
@@ -193,8 +219,15 @@ class TokenProvider:
             lifetime = DEFAULT_LIFETIME
         return result["access_token"], self._clock() + lifetime
 
+    def _retry_delay(self, retry, retry_after):
+        delay = parse_retry_after(retry_after)
+        if delay is None:
+            delay = backoff_delay(retry, self.retry_max_delay, self._rand)
+        return min(delay, self.retry_max_delay)
+
     def _redeem(self, msal, requests, http_client):
-        """msal's answer to the refresh token; transport and configuration failures as PartnerCenterError."""
+        """msal's answer to the refresh token; transport and configuration failures as PartnerCenterError
+        (_TransientTokenError for those worth another attempt)."""
         try:
             kwargs = dict(authority=self.authority, http_client=http_client, instance_discovery=False,
                           app_name=COLLECTION_NAME, app_version=COLLECTION_VERSION)
@@ -209,22 +242,33 @@ class TokenProvider:
                 "or %s to false (insecure)." % (self.authority_host, self._exception_text(error), option("ca_path"),
                                                 option("validate_certs")))
         except requests.exceptions.Timeout:
-            raise self._error("no answer within %s seconds (%s)." % (self.timeout, option("timeout")))
+            raise self._error("no answer within %s seconds (%s)." % (self.timeout, option("timeout")), transient=True)
+        except requests.exceptions.HTTPError:
+            # msal raises for a 5xx answer
+            raise self._error("HTTP %s from the token endpoint." % http_client.last_status, status=http_client.last_status,
+                              transient=http_client.last_status in RETRY_STATUSES)
         except requests.exceptions.RequestException as error:
             raise self._error("cannot connect to %s (%s); check %s and the proxy settings."
-                              % (self.authority_host, self._exception_text(error), option("authority_host")))
+                              % (self.authority_host, self._exception_text(error), option("authority_host")),
+                              transient=isinstance(error, requests.exceptions.ConnectionError))
         except ValueError as error:
+            if http_client.last_status in RETRY_STATUSES:
+                # a throttled or failing token endpoint whose answer is not JSON
+                raise self._error("HTTP %s from the token endpoint." % http_client.last_status,
+                                  status=http_client.last_status, transient=True)
             # msal: the tenant's OpenID configuration could not be read (unknown tenant or host).
             raise self._error("cannot read the OpenID configuration of tenant %s (%s). Check %s and %s."
                               % (self.tenant_id, _first_line(str(error)), option("tenant_id"), option("authority_host")),
                               status=http_client.last_status)
         except Exception as error:  # pylint: disable=broad-except
-            raise self._error("%s: %s" % (type(error).__name__, _first_line(str(error))), status=http_client.last_status)
+            # newer msal raises its own MsalServiceError for a 5xx answer
+            raise self._error("%s: %s" % (type(error).__name__, _first_line(str(error))), status=http_client.last_status,
+                              transient=http_client.last_status in RETRY_STATUSES)
 
     def _exception_text(self, error):
         return _requests_reason(self._scrub(str(error)))[:300]
 
-    def _token_endpoint_error(self, result, status):
+    def _token_endpoint_error(self, result, status, transient=False):
         oauth_error = str(result.get("error") or "unknown_error")
         codes = result.get("error_codes") or []
         code = codes[0] if isinstance(codes, list) and codes else None
@@ -238,4 +282,4 @@ class TokenProvider:
         if ids:
             message += " (Entra ID %s)" % ", ".join(ids)
         return self._error(message, status=status, code=code, description=description or oauth_error,
-                           hint=hint_for(status, code, oauth_error=oauth_error))
+                           hint=hint_for(status, code, oauth_error=oauth_error), transient=transient)

@@ -124,7 +124,8 @@ class PartnerCenterModule(AnsibleModule):
                 params["authority_host"], params["tenant_id"], client_id=params["client_id"],
                 client_secret=params["client_secret"], refresh_token=params["refresh_token"],
                 access_token=params["access_token"], cache=self._token_cache, validate_certs=params["validate_certs"],
-                ca_path=params["ca_path"], timeout=params["timeout"], register_secret=self.no_log_values.add)
+                ca_path=params["ca_path"], timeout=params["timeout"], register_secret=self.no_log_values.add,
+                retries=params["retries"], retry_max_delay=params["retry_max_delay"])
             self._client = PartnerCenterClient(
                 params["api_url"], provider, timeout=params["timeout"], validate_certs=params["validate_certs"],
                 ca_path=params["ca_path"], retries=params["retries"], retry_max_delay=params["retry_max_delay"])

@@ -334,3 +334,25 @@ def test_two_playbooks_converging_the_same_20_users_at_once_both_succeed_with_20
     posts = [r for r in emulator.requests() if r["service"] == "partnercenter" and r["method"] == "POST"]
     assert [p["status"] for p in posts].count(201) == 20
     assert [p["status"] for p in posts].count(400) >= 1, "no create lost the race"
+
+
+def test_token_endpoint_faults_are_retried_within_the_bound(emulator, run_playbook, tmp_path):
+    """Entra ID answering 503, then 429 with Retry-After, then dropping the connection: the token is still
+    obtained within retries (3), and the Partner Center call goes ahead; one more fault than that fails clearly."""
+    token_path = r"^/[^/]+/oauth2/v2.0/token$"
+    emulator.add_fault(kind="status", status=503, method="POST", path=token_path)
+    emulator.add_fault(kind="status", status=429, retry_after=1, method="POST", path=token_path)
+    emulator.add_fault(kind="drop_before", method="POST", path=token_path)
+    results, _marks = run_steps(run_playbook, tmp_path / "flaky", [step("read the users", USER_INFO, dict(customer_id=CONTOSO))])
+    assert not results[0].get("failed"), results[0]
+    assert [call["status"] for call in token_calls(emulator.requests()) if call["status"]][:3] == [503, 429, 200]
+    assert len(partner_center(emulator.requests())) == 1
+
+    emulator.clear_requests()
+    emulator.add_fault(kind="status", status=503, method="POST", path=token_path, count=4)
+    failed, _marks = run_steps(run_playbook, tmp_path / "down", [step("read the users", USER_INFO, dict(
+        customer_id=CONTOSO, token_cache=False, retry_max_delay=1))])
+    assert failed[0].get("failed"), failed[0]
+    assert "gave up after 4 attempts" in failed[0]["msg"] and "503" in failed[0]["msg"], failed[0]["msg"]
+    assert len(token_calls(emulator.requests())) == 4
+    assert partner_center(emulator.requests()) == []

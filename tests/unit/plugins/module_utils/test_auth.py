@@ -100,6 +100,7 @@ def provider(**kwargs):
     kwargs.setdefault("client_id", "client-1")
     kwargs.setdefault("refresh_token", REFRESH_TOKEN)
     kwargs.setdefault("clock", lambda: NOW)
+    kwargs.setdefault("sleep", lambda seconds: None)
     return TokenProvider(kwargs.pop("authority_host", "https://login.microsoftonline.com/"), kwargs.pop("tenant_id", "contoso.onmicrosoft.com"),
                          **kwargs)
 
@@ -331,6 +332,74 @@ def test_exceptions_from_msal(monkeypatch, exception, words):
     for word in words:
         assert word in text
     assert REFRESH_TOKEN not in text and SECRET not in text
+
+
+# -- retries of the token endpoint ----------------------------------------------------------------
+
+
+class ScriptedMsal:
+    """msal whose successive token requests answer from a script: an exception, or (HTTP status, result or exception)."""
+
+    def __init__(self, script):
+        self.script = list(script)
+        self.module = types.ModuleType("msal")
+        fake = self
+
+        class App:
+            def __init__(self, client_id, client_credential=None, **kwargs):
+                self.http_client = kwargs["http_client"]
+
+            def acquire_token_by_refresh_token(self, refresh_token, scopes):
+                step = fake.script.pop(0)
+                if isinstance(step, Exception):
+                    raise step
+                self.http_client.last_status, result = step
+                if isinstance(result, Exception):
+                    raise result
+                self.http_client.last_retry_after = result.pop("retry_after", None)
+                return result
+
+        self.module.ConfidentialClientApplication = self.module.PublicClientApplication = App
+
+
+THROTTLED = dict(error="temporarily_unavailable", error_description="AADSTS50196: The server is busy.", error_codes=[50196])
+
+
+@pytest.mark.parametrize("failure", [
+    requests.exceptions.ReadTimeout("read timed out"),
+    requests.exceptions.ConnectionError("Connection reset by peer"),
+    (503, dict(THROTTLED)),
+    (502, RuntimeError("HTTP Error: 502")),  # what newer msal raises (MsalServiceError) for a 5xx answer
+    (429, dict(THROTTLED, retry_after="7")),
+])
+def test_transient_token_endpoint_failures_are_retried(monkeypatch, failure):
+    waits = []
+    fake = ScriptedMsal([failure, (200, dict(GOOD))])
+    monkeypatch.setitem(sys.modules, "msal", fake.module)
+    tokens = provider(client_secret=SECRET, sleep=waits.append, rand=lambda: 1.0)
+    assert tokens.get_token() == ACCESS
+    assert tokens.token_requests == 2
+    assert waits == ([7.0] if isinstance(failure, tuple) and failure[0] == 429 else [0.5])
+
+
+def test_transient_failures_give_up_after_the_bound(monkeypatch):
+    waits = []
+    monkeypatch.setitem(sys.modules, "msal", ScriptedMsal([(503, dict(THROTTLED))] * 3).module)
+    tokens = provider(client_secret=SECRET, sleep=waits.append, rand=lambda: 1.0, retries=2, retry_max_delay=1)
+    with pytest.raises(PartnerCenterError) as caught:
+        tokens.get_token()
+    assert "gave up after 3 attempts" in str(caught.value) and "AADSTS50196" in str(caught.value)
+    assert caught.value.status == 503
+    assert tokens.token_requests == 3 and waits == [0.5, 1]
+
+
+def test_a_refused_refresh_token_is_not_retried(monkeypatch):
+    fake = ScriptedMsal([(400, aad_error(700082)), (200, dict(GOOD))])
+    monkeypatch.setitem(sys.modules, "msal", fake.module)
+    tokens = provider(client_secret=SECRET)
+    with pytest.raises(PartnerCenterError):
+        tokens.get_token()
+    assert tokens.token_requests == 1
 
 
 # -- the requests session handed to msal ----------------------------------------------------------
