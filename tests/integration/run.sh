@@ -6,7 +6,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 state=$(mktemp -d)
-trap 'kill "$emulator_pid" 2>/dev/null; wait "$emulator_pid" 2>/dev/null; rm -rf "$state"' EXIT
+# The config holds this run's emulator settings: it goes with the run, so no later step
+# (lint, the tarball) sees it.
+trap 'kill "$emulator_pid" 2>/dev/null; wait "$emulator_pid" 2>/dev/null; rm -rf "$state" "$here/integration_config.yml"' EXIT
 
 PYTHONPATH="$here/../emulator" python -m partnercenter_emulator --state-dir "$state" \
     --ready-file "$state/ready.json" --max-lifetime 3000 > "$state/emulator.log" 2>&1 &
