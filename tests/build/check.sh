@@ -36,19 +36,8 @@ export ANSIBLE_NOCOLOR=1
 export ANSIBLE_COLLECTIONS_PATH=$tmp/installed ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false
 export ANSIBLE_LOCAL_TEMP=$tmp/ansible-local
 
-failures=()
-check() {
-    # check NAME command...: run one check, time it, and record a failure
-    local name=$1 start=$SECONDS
-    shift
-    echo "--- $name"
-    if "$@"; then
-        echo "--- $name: ok ($((SECONDS - start)) s)"
-    else
-        echo "--- $name: FAILED ($((SECONDS - start)) s)"
-        failures+=("$name")
-    fi
-}
+# shellcheck source=tests/checks.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/checks.sh"
 
 modules=$(for f in plugins/modules/*.py; do f=$(basename "$f" .py); [ "$f" = __init__ ] || echo "partnercenter.csp.$f"; done | sort)
 roles=$(for f in roles/*/; do [ -d "$f" ] && echo "partnercenter.csp.$(basename "$f")"; done | sort)
@@ -170,8 +159,4 @@ if [ -n "$tarball" ]; then
     check "galaxy-importer" galaxy_importer
 fi
 
-if [ ${#failures[@]} -gt 0 ]; then
-    echo "build: failed: ${failures[*]}"
-    exit 1
-fi
-echo "build: all checks passed"
+report build

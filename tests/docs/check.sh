@@ -33,19 +33,8 @@ export ANSIBLE_NOCOLOR=1 ANSIBLE_DEPRECATION_WARNINGS=1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-failures=()
-check() {
-    # check NAME command...: run one check, time it, and record a failure
-    local name=$1 start=$SECONDS
-    shift
-    echo "--- $name"
-    if "$@"; then
-        echo "--- $name: ok ($((SECONDS - start)) s)"
-    else
-        echo "--- $name: FAILED ($((SECONDS - start)) s)"
-        failures+=("$name")
-    fi
-}
+# shellcheck source=tests/checks.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/checks.sh"
 
 lint_collection_docs() {
     # rstcheck stays on: it checks the RST generated from the plugin docs, in a few seconds.
@@ -141,8 +130,4 @@ check "antsibull-changelog lint" lint_changelog
 check "docsite rendered offline (antsibull-docs + sphinx)" render_docsite
 check "ansible-doc of every module and role" ansible_doc_all
 
-if [ ${#failures[@]} -gt 0 ]; then
-    echo "docs: failed: ${failures[*]}"
-    exit 1
-fi
-echo "docs: all checks passed"
+report docs
