@@ -56,7 +56,8 @@ options:
         type: str
       password:
         description:
-          - The user's password, required to create a user, checked against the Entra ID default policy before any request.
+          - The user's password, required to create a user, checked against the Entra ID default policy before any request
+            (8 to 256 characters from at least three of lowercase, uppercase, digits and symbols; printable ASCII and spaces only).
           - It never appears in the output, in the diff or in error messages.
         type: str
       force_change_password:
