@@ -1,6 +1,8 @@
 # Shared settings for the tools/ scripts: where the virtualenvs live and which
 # interpreter and ansible-core line each uses. Sourced, not run.
 # shellcheck shell=bash
+# The variables below are read by the scripts that source this file.
+# shellcheck disable=SC2034
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV_DIR=${PARTNERCENTER_VENV_DIR:-$ROOT/.venv}

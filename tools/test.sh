@@ -9,6 +9,11 @@ STEPS=(emulator sanity-newest sanity-oldest units-newest units-oldest integratio
 [ $# -gt 0 ] && STEPS=("$@")
 
 "$ROOT/tools/setup.sh" all || exit 1
+# ansible-test's shellcheck sanity test needs the shellcheck binary (Debian's package); without it
+# the test is skipped with a warning, so install it where that is possible.
+if ! command -v shellcheck >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    { apt-get update -qq && apt-get install -y -qq shellcheck; } >/dev/null 2>&1 || echo "shellcheck could not be installed" >&2
+fi
 "$ROOT/tools/ansible-test-offline.sh" || exit 1
 STAGED=$("$ROOT/tools/stage.sh") || exit 1
 REPORTS=$BUILD_DIR/reports
