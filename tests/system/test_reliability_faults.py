@@ -360,20 +360,24 @@ def test_token_endpoint_faults_are_retried_within_the_bound(emulator, run_playbo
 
 def test_a_429_pauses_every_parallel_write_of_the_bulk_module(emulator, run_playbook, tmp_path):
     """Bounded concurrency that honours Retry-After: once one of the 4 parallel creates is throttled for 2 s,
-    no create starts before the 2 s are over (only those already on the wire arrive), and all 12 users exist."""
+    no create starts before the 2 s are over (only those already on the wire arrive), and all 40 users exist.
+
+    Every other create takes 0.15 s, so that threads which ignored the pause would keep creating through it."""
     emulator.add_fault(kind="status", status=429, retry_after=2, method="POST", path=USERS_PATH % NORTHWIND)
+    emulator.add_fault(kind="delay", seconds=0.15, method="POST", path=USERS_PATH % NORTHWIND, count=100)
     emulator.store.add_customer(NORTHWIND, ["northwind.onmicrosoft.com"])
-    users = [user_args(NORTHWIND, "user%02d@northwind.onmicrosoft.com" % number) for number in range(12)]
+    users = [user_args(NORTHWIND, "user%02d@northwind.onmicrosoft.com" % number) for number in range(40)]
     for user in users:
         del user["customer_id"]
     results, _marks = run_steps(run_playbook, tmp_path / "throttled", [
-        step("create 12 users, 4 at a time", USERS, dict(customer_id=NORTHWIND, users=users, concurrency=4))])
+        step("create 40 users, 4 at a time", USERS, dict(customer_id=NORTHWIND, users=users, concurrency=4))])
     assert results[0]["changed"] and not results[0].get("failed"), results[0]
-    assert emulator.store.count(NORTHWIND, state="active") == 12
+    assert emulator.store.count(NORTHWIND, state="active") == 40
 
     posts = by_method(emulator.requests(), "POST")
     throttled = [p for p in posts if p["status"] == 429]
     assert len(throttled) == 1, posts
-    pause_from, pause_to = throttled[0]["time"] + 0.3, throttled[0]["time"] + 2.0
+    # creates already on the wire when the 429 came back may still arrive just after it
+    pause_from, pause_to = throttled[0]["time"] + 0.5, throttled[0]["time"] + 2.0
     assert [p for p in posts if pause_from < p["time"] < pause_to] == [], posts
-    assert len([p for p in posts if p["status"] == 201]) == 12
+    assert len([p for p in posts if p["status"] == 201]) == 40
