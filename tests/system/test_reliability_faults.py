@@ -68,11 +68,11 @@ def assert_one_request_id(entries):
 
 def test_throttling_waits_for_retry_after_in_seconds_and_as_http_date_and_a_429_storm_fails_after_the_bound(
         emulator, run_playbook, tmp_path):
-    """429 with Retry-After: 2, then with an HTTP-date 6 s ahead: each create waits that long, retries with the
+    """429 with Retry-After: 2, then with an HTTP-date 10 s ahead (room for a slow module start under load): each create waits that long, retries with the
     same MS-RequestId and succeeds; a storm of 429s fails after retries + 1 attempts with a clear message."""
     emulator.add_fault(kind="status", status=429, retry_after=2, method="POST", path=USERS_PATH % FABRIKAM)
     date_rule = ("{'kind': 'status', 'status': 429, 'method': 'POST', 'path': '%s', 'retry_after': "
-                 "'%%a, %%d %%b %%Y %%H:%%M:%%S GMT' | strftime(second=(now().timestamp() | int) + 6, utc=true)}"
+                 "'%%a, %%d %%b %%Y %%H:%%M:%%S GMT' | strftime(second=(now().timestamp() | int) + 10, utc=true)}"
                  % (USERS_PATH % FABRIKAM))
     storm_rule = "{'kind': 'status', 'status': 429, 'method': 'POST', 'path': '%s', 'retry_after': 1, 'count': 10}" % (
         USERS_PATH % FABRIKAM)
@@ -81,7 +81,7 @@ def test_throttling_waits_for_retry_after_in_seconds_and_as_http_date_and_a_429_
              user_args(FABRIKAM, "seconds@fabrikam.onmicrosoft.com", retry_max_delay=10)),
         add_fault_step("throttle the next create with an HTTP-date", date_rule),
         step("create, throttled with Retry-After as an HTTP-date", USER,
-             user_args(FABRIKAM, "date@fabrikam.onmicrosoft.com", retry_max_delay=10)),
+             user_args(FABRIKAM, "date@fabrikam.onmicrosoft.com", retry_max_delay=15)),
         add_fault_step("throttle every create", storm_rule),
         step("create in a storm of 429s", USER,
              user_args(FABRIKAM, "storm@fabrikam.onmicrosoft.com", retries=2, retry_max_delay=10)),
