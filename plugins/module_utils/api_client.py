@@ -4,10 +4,15 @@
 
 """PartnerCenterClient: the only code that speaks HTTP to Partner Center.
 
-Headers on every call, retries (429 with Retry-After, 5xx, timeouts and connection errors with
-jittered exponential backoff, one re-authentication after a 401), throttling shared between the
-threads of one client, paging along links.next, and error bodies turned into PartnerCenterError.
-HTTP goes through ansible.module_utils.urls; requests is never imported on this path.
+Headers on every call, retries (429 with Retry-After, 408, 5xx, timeouts and connection errors
+with jittered exponential backoff, one re-authentication after a 401), throttling shared between
+the threads of one client and, through throttle.SharedThrottle, the processes of a run, paging
+along links.next, and error bodies turned into PartnerCenterError (secrets redacted).
+
+What a write did is never guessed: a 2xx is a write made even when its body cannot be read, and a
+write that failed after an attempt whose answer was lost says it may have been applied
+(PartnerCenterError.may_have_written). HTTP goes through ansible.module_utils.urls; requests is
+never imported on this path.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -36,6 +41,7 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.errors import (
     http_error,
     option,
 )
+from ansible_collections.partnercenter.csp.plugins.module_utils.redaction import redact
 from ansible_collections.partnercenter.csp.plugins.module_utils.retry import RETRY_STATUSES, backoff_delay, parse_retry_after
 from ansible_collections.partnercenter.csp.plugins.module_utils.version import COLLECTION_NAME, COLLECTION_VERSION
 
@@ -45,6 +51,14 @@ APPLICATION = "%s/%s" % (COLLECTION_NAME, COLLECTION_VERSION)
 LOCALE = "en-US"
 # Without a Retry-After, a 429 is not retried sooner than this.
 MIN_THROTTLE_WAIT = 1.0
+# After a throttling deadline, each waiter adds up to this much (full jitter), so that the
+# requests held back do not all fire in the same millisecond and draw the next 429 together.
+THROTTLE_SPREAD = 1.0
+# A call answered 429 this often gives up even while others get through (starvation bound).
+MAX_THROTTLED_ATTEMPTS = 50
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# Gateway answers that mean the service's own answer was lost: the write may have been applied.
+ANSWER_LOST_STATUSES = (502, 504)
 _TRY_AGAIN = re.compile(r"try again in (\d+) seconds?", re.IGNORECASE)
 # ansible-core 2.17+ takes a prepared ssl context; older versions build one per request.
 _REQUEST_TAKES_CONTEXT = "context" in urls.Request.open.__code__.co_varnames[:urls.Request.open.__code__.co_argcount]
@@ -75,13 +89,15 @@ class CaseInsensitiveDict(Mapping):
 
 
 class ApiResponse:
-    """One successful response: status, body (parsed JSON, or None when empty), headers, request_id (the MS-RequestId sent)."""
+    """One successful response: status, body (parsed JSON, or None when empty or unreadable), headers, request_id
+    (the MS-RequestId sent); unreadable is True for a write answered 2xx whose body is not JSON (or cut short)."""
 
-    def __init__(self, status, body, headers, request_id):
+    def __init__(self, status, body, headers, request_id, unreadable=False):
         self.status = status
         self.body = body
         self.headers = headers
         self.request_id = request_id
+        self.unreadable = unreadable
 
     def __repr__(self):
         return "ApiResponse(status=%r, request_id=%r)" % (self.status, self.request_id)
@@ -142,7 +158,11 @@ class UrlsTransport:
         try:
             response = self._request.open(method, url, data=data, headers=headers, timeout=timeout, **extra)
             try:
-                return response.status, response.headers, response.read()
+                try:
+                    return response.status, response.headers, response.read()
+                except http.client.IncompleteRead as error:
+                    # The status line and headers came: an answer whose body was cut short.
+                    return response.status, response.headers, error.partial or b""
             finally:
                 response.close()
         except HTTPError as error:
@@ -154,14 +174,15 @@ class UrlsTransport:
         except (ssl.CertificateError, urls.SSLValidationError) as error:
             raise _tls_failure(url, error)
         except URLError as error:
+            # urllib wraps what fails while connecting and sending: the request never reached the service whole.
             reason = error.reason
             if _is_timeout(reason):
-                raise TransportError(TransportError.TIMEOUT, "connecting to %s timed out after %s s" % (_origin(url), timeout))
+                raise TransportError(TransportError.TIMEOUT, "connecting to %s timed out after %s s" % (_origin(url), timeout), sent=False)
             if isinstance(reason, ssl.CertificateError):
                 raise _tls_failure(url, reason)
             if isinstance(reason, ssl.SSLError) and "CERTIFICATE_VERIFY_FAILED" in str(reason):
                 raise _tls_failure(url, reason)
-            raise TransportError(TransportError.CONNECTION, "cannot connect to %s (%s)" % (_origin(url), _reason(error)))
+            raise TransportError(TransportError.CONNECTION, "cannot connect to %s (%s)" % (_origin(url), _reason(error)), sent=False)
         except (socket.timeout, TimeoutError):
             raise TransportError(TransportError.TIMEOUT, "read timed out after %s s" % timeout)
         except ssl.SSLError as error:
@@ -172,6 +193,13 @@ class UrlsTransport:
                 raise TransportError(TransportError.TLS, "cannot load the CA bundle %s (%s)" % (self.ca_path, _reason(error)))
             raise TransportError(TransportError.CONNECTION, "connection to %s failed (%s: %s)"
                                  % (_origin(url), type(error).__name__, _reason(error)))
+
+
+def collection_items(collection):
+    """The dict items of a one-page collection body. totalCount is never read: a recording has it as the string "04"."""
+    if isinstance(collection, dict) and isinstance(collection.get("items"), list):
+        return [item for item in collection["items"] if isinstance(item, dict)]
+    return []
 
 
 def _decode_json(raw):
@@ -185,10 +213,16 @@ def _decode_json(raw):
 
 
 class PartnerCenterClient:
-    """Partner Center REST calls with the collection's headers, retries, throttling and paging. Thread-safe."""
+    """Partner Center REST calls with the collection's headers, retries, throttling and paging. Thread-safe.
+
+    shared_throttle: a throttle.SharedThrottle, so the processes of a run honour one another's
+    Retry-After; secrets: values (a live set, such as a module's no_log_values) redacted from every
+    quoted body; warnings: what the caller should pass on (answers that could not be read).
+    """
 
     def __init__(self, api_url, token_provider, timeout=30, validate_certs=True, ca_path=None, retries=3, retry_max_delay=60,
-                 correlation_id=None, sleep=time.sleep, transport=None, clock=time.monotonic, now=time.time, rand=random.random):
+                 correlation_id=None, sleep=time.sleep, transport=None, clock=time.monotonic, now=time.time, rand=random.random,
+                 shared_throttle=None, secrets=None):
         api_url = (api_url or DEFAULT_API_URL).rstrip("/")
         if api_url.endswith(API_VERSION):
             api_url = api_url[:-len(API_VERSION)]
@@ -200,6 +234,9 @@ class PartnerCenterClient:
         self.correlation_id = correlation_id or str(uuid.uuid4())
         self.request_count = 0
         self.last_request_id = None
+        self.shared_throttle = shared_throttle
+        self.secrets = secrets if secrets is not None else set()
+        self.warnings = []
         self._transport = transport if transport is not None else UrlsTransport(validate_certs=validate_certs, ca_path=ca_path)
         self._sleep = sleep
         self._clock = clock
@@ -207,7 +244,13 @@ class PartnerCenterClient:
         self._rand = rand
         self._lock = threading.Lock()
         self._not_before = None
+        self._successes = 0
         self._origin = _origin(self.api_url)
+
+    def _warn(self, text):
+        with self._lock:
+            if text not in self.warnings:
+                self.warnings.append(text)
 
     # -- URLs and headers ------------------------------------------------------------------------
 
@@ -249,54 +292,92 @@ class PartnerCenterClient:
     # -- throttling and backoff ------------------------------------------------------------------
 
     def _defer(self, delay):
-        """Nobody using this client sends anything before delay seconds from now."""
+        """Nobody using this client, nor any process sharing its throttle file, sends anything before delay seconds from now."""
         with self._lock:
             until = self._clock() + delay
             if self._not_before is None or until > self._not_before:
                 self._not_before = until
+        if self.shared_throttle is not None:
+            self.shared_throttle.defer_until(self._now() + delay)
 
-    def _wait_turn(self):
-        """Sleep until the shared not-before instant (set by a Retry-After seen by any thread)."""
-        slept_until = None
+    def _throttle_wait(self):
+        """Seconds until the latest not-before instant, this client's or the shared one (0 when none is ahead)."""
+        with self._lock:
+            local = self._not_before - self._clock() if self._not_before is not None else 0.0
+        shared = 0.0
+        if self.shared_throttle is not None:
+            instant = self.shared_throttle.not_before()
+            if instant is not None:
+                shared = instant - self._now()
+        return max(local, shared, 0.0)
+
+    def _wait_turn(self, method, url, request_id, attempts, in_doubt):
+        """Sleep until no throttling deadline is ahead (plus a random spread); fail at once when one is further off than
+        retry_max_delay allows, since waiting less would only spend attempts while still throttled."""
         while True:
-            with self._lock:
-                not_before = self._not_before
-            if not_before is None or (slept_until is not None and not_before <= slept_until):
-                return
-            wait = not_before - self._clock()
+            wait = self._throttle_wait()
             if wait <= 0:
                 return
-            self._sleep(wait)
-            slept_until = not_before
+            if wait > self.retry_max_delay:
+                raise self._throttled_too_long(wait, method, url, request_id, attempts, in_doubt, seen_here=False)
+            self._sleep(wait + self._rand() * THROTTLE_SPREAD)
+
+    def _progress(self):
+        """A mark that moves whenever some request of this partner succeeds (in this process or, while throttled, another)."""
+        with self._lock:
+            local = self._successes
+        return local, self.shared_throttle.progress() if self.shared_throttle is not None else 0
+
+    def _note_success(self):
+        with self._lock:
+            self._successes += 1
+        if self.shared_throttle is not None:
+            self.shared_throttle.record_progress()
 
     def _backoff(self, retry):
         """Full jitter: uniform in [0, min(cap, 0.5 s * 2^retry)]."""
         return backoff_delay(retry, self.retry_max_delay, self._rand)
 
     def _throttle_delay(self, headers, raw, retry):
+        """(seconds, stated): how long the service asked to wait, or a backoff of our own when it did not say."""
         delay = parse_retry_after(headers.get("Retry-After"), self._now())
         if delay is None:
             match = _TRY_AGAIN.search(raw.decode("utf-8", "replace")) if raw else None
             if match:
                 delay = float(match.group(1))
         if delay is None:
-            delay = max(MIN_THROTTLE_WAIT, self._backoff(retry))
-        return min(delay, self.retry_max_delay)
+            return min(max(MIN_THROTTLE_WAIT, self._backoff(retry)), max(self.retry_max_delay, MIN_THROTTLE_WAIT)), False
+        return delay, True
+
+    def _throttled_too_long(self, wait, method, url, request_id, attempts, in_doubt, seen_here=True):
+        source = "answered this call" if seen_here else "answered an earlier request of this run"
+        return PartnerCenterError(
+            "throttled: Partner Center %s with Retry-After and asked to wait %d s more, longer than %s allows (%d s), so the "
+            "call was not retried" % (source, int(round(wait)), option("retry_max_delay"), self.retry_max_delay),
+            status=429, request_id=request_id, correlation_id=self.correlation_id, method=method, url=url, attempts=attempts,
+            may_have_written=in_doubt,
+            hint="Raise %s (at most 600) to wait as long as Partner Center asks, or run the job later." % option("retry_max_delay"))
 
     # -- requests --------------------------------------------------------------------------------
 
     def request(self, method, path, body=None, params=None, headers=None):
-        """Send one logical call (retrying as needed). Returns ApiResponse; raises PartnerCenterError for anything but 2xx."""
+        """Send one logical call (retrying as needed). Returns ApiResponse; raises PartnerCenterError for anything but 2xx.
+
+        One MS-RequestId for every attempt of the call. A 429 (or 503 with Retry-After) waits as long as the
+        service asks; it spends an attempt only when nothing of this partner got through since the call's last
+        429, so a throttle that lets requests through is ridden out and only a storm fails.
+        """
         method = method.upper()
         url = self.url_for(path, params)
         data = None if body is None else json.dumps(body, separators=(",", ":")).encode("utf-8")
         request_id = str(uuid.uuid4())
         self.last_request_id = request_id
-        attempts = 0
-        retries_used = 0
-        reauthenticated = False
+        is_write = method in WRITE_METHODS
+        attempts = retries_used = throttled = 0
+        reauthenticated = in_doubt = False
+        progress = self._progress()
         while True:
-            self._wait_turn()
+            self._wait_turn(method, url, request_id, attempts, in_doubt)
             token = self.token_provider.get_token()
             request_headers = self._headers(token, request_id, data is not None, headers)
             attempts += 1
@@ -305,26 +386,35 @@ class PartnerCenterClient:
             try:
                 status, response_headers, raw = self._transport(method, url, request_headers, data, self.timeout)
             except TransportError as error:
+                in_doubt = in_doubt or (is_write and error.sent)
                 if error.kind != TransportError.TLS and retries_used < self.retries:
                     self._sleep(self._backoff(retries_used))
                     retries_used += 1
                     continue
-                raise self._transport_failure(error, method, url, request_id, attempts)
+                raise self._transport_failure(error, method, url, request_id, attempts, in_doubt)
 
             response_headers = CaseInsensitiveDict(response_headers)
             raw = raw or b""
             if 200 <= status < 300:
-                return ApiResponse(status, self._parse_success(method, url, status, raw, request_id), response_headers, request_id)
+                self._note_success()
+                return self._success(method, url, status, raw, response_headers, request_id)
+            in_doubt = in_doubt or (is_write and status in ANSWER_LOST_STATUSES)
 
             if status == 401 and not reauthenticated and self.token_provider.can_refresh:
                 reauthenticated = True
                 self.token_provider.invalidate(token)
                 continue
             if status == 429 or (status == 503 and "Retry-After" in response_headers):
-                # Throttling is shared: every later request of this client waits too.
-                self._defer(self._throttle_delay(response_headers, raw, retries_used))
-                if retries_used < self.retries:
-                    retries_used += 1
+                delay, stated = self._throttle_delay(response_headers, raw, retries_used)
+                self._defer(delay)
+                if stated and delay > self.retry_max_delay:
+                    raise self._throttled_too_long(delay, method, url, request_id, attempts, in_doubt)
+                throttled += 1
+                now_progress = self._progress()
+                if now_progress == progress:
+                    retries_used += 1   # nothing got through since the last 429: a storm so far
+                progress = now_progress
+                if retries_used <= self.retries and throttled < MAX_THROTTLED_ATTEMPTS:
                     continue
             elif status in RETRY_STATUSES and retries_used < self.retries:
                 self._sleep(self._backoff(retries_used))
@@ -339,9 +429,9 @@ class PartnerCenterClient:
             elif status == 401 and reauthenticated:
                 reason = "rejected again with a fresh token"
             raise http_error(method, url, status, raw, request_id=request_id, correlation_id=self.correlation_id,
-                             attempts=attempts, reason=reason)
+                             attempts=attempts, reason=reason, may_have_written=in_doubt, secrets=self.secrets)
 
-    def _transport_failure(self, error, method, url, request_id, attempts):
+    def _transport_failure(self, error, method, url, request_id, attempts, in_doubt):
         hint = None
         if error.kind == TransportError.TLS:
             hint = ("Set %s to the CA bundle (PEM file) that signed the server certificate, or %s to false (insecure)."
@@ -351,13 +441,20 @@ class PartnerCenterClient:
         else:
             hint = "Check api_url (PARTNERCENTER_API_URL), the network and the proxy settings (https_proxy)."
         return PartnerCenterError(error.message, request_id=request_id, correlation_id=self.correlation_id,
-                                  method=method, url=url, hint=hint, attempts=attempts)
+                                  method=method, url=url, hint=hint, attempts=attempts, may_have_written=in_doubt)
 
-    def _parse_success(self, method, url, status, raw, request_id):
+    def _success(self, method, url, status, raw, headers, request_id):
+        """The ApiResponse of a 2xx. A write's unreadable body is a write made all the same (with a warning); a read's is an error."""
         try:
-            return _decode_json(raw)
+            return ApiResponse(status, _decode_json(raw), headers, request_id)
         except ValueError:
-            text = re.sub(r"\s+", " ", raw.decode("utf-8", "replace")).strip()
+            pass
+        if method in WRITE_METHODS:
+            self._warn("Partner Center answered %s %s with HTTP %s, but its body could not be read (not JSON, or cut short): "
+                       "the write was made; what this task reports after it is predicted, not read (MS-RequestId %s)."
+                       % (method, url.split("?", 1)[0], status, request_id))
+            return ApiResponse(status, None, headers, request_id, unreadable=True)
+        text = re.sub(r"\s+", " ", redact(raw.decode("utf-8", "replace"), self.secrets)).strip()
         raise PartnerCenterError(
             "HTTP %s, but the response body is not JSON: %s" % (status, text[:200] + ("..." if len(text) > 200 else "")),
             status=status, request_id=request_id, correlation_id=self.correlation_id, method=method, url=url,

@@ -2,7 +2,7 @@
 # Copyright: Contributors to the partnercenter.csp project
 # Simplified BSD License (see https://opensource.org/licenses/BSD-2-Clause)
 
-"""PartnerCenterError, the parsing of every error body shape, and the actionable hints.
+"""PartnerCenterError, the parsing of every error body shape, the actionable hints, and UserInputError.
 
 Nothing here speaks HTTP; api_client.py and auth.py build the errors.
 """
@@ -12,6 +12,8 @@ __metaclass__ = type
 
 import json
 import re
+
+from ansible_collections.partnercenter.csp.plugins.module_utils.redaction import redact
 
 UTF8_BOM = b"\xef\xbb\xbf"
 # Longest error text taken from a body that is not a known JSON error shape.
@@ -53,10 +55,6 @@ _PC_HINTS = {
     "900329": (
         "Partner Center rejected an app-only token: the customer-user calls need an App+User token. Use the Secure "
         "Application Model refresh token in %s, or an access token obtained for a user." % option("refresh_token")),
-    "900308": (
-        "The signed-in partner user lacks the GDAP role this call needs in the customer tenant: creating, updating, "
-        "deleting or restoring users needs User Administrator (or Directory Writers); reading users needs Directory "
-        "Readers or Global Reader. Grant it through the customer's GDAP relationship to a security group the user is in."),
     "900309": "A Conditional Access policy blocked the call: check the policies that apply to the signed-in partner user.",
     "900420": (
         "The access token was issued for the wrong audience: tokens must be issued for https://api.partnercenter.microsoft.com "
@@ -87,20 +85,49 @@ _STATUS_HINTS = {
     401: (
         "Partner Center rejected the access token (expired, revoked, or not issued for https://api.partnercenter.microsoft.com): "
         "check %s or %s, %s and %s." % (option("refresh_token"), option("access_token"), option("client_id"), option("tenant_id"))),
-    403: (
-        "Partner Center refused the call: check that the signed-in partner user has the GDAP role it needs in this customer "
-        "tenant (User Administrator or Directory Writers for changes, Directory Readers or Global Reader for reads)."),
     429: (
         "Partner Center is throttling this partner: lower the parallelism (throttle, serial, a module's concurrency), or raise "
         "%s and %s." % (option("retries"), option("retry_max_delay"))),
 }
 
 
-def hint_for(status=None, code=None, oauth_error=None):
+# The GDAP roles a call needs in the customer tenant, by what it touches and whether it writes (Microsoft Learn).
+_GDAP_ROLES = (
+    (re.compile(r"/directoryroles/[^/]+/usermembers"), "write", "Privileged Role Administrator"),
+    (re.compile(r"/licenseupdates"), "write", "License Administrator or User Administrator"),
+    (re.compile(r"/resetpassword"), "write", "User Administrator or Privileged Authentication Administrator"),
+    (re.compile(r"/(subscribedskus|licenses)"), "read", "Directory Readers, Global Reader, License Administrator or User Administrator"),
+    (re.compile(r"/directoryroles"), "read", "Directory Readers, Global Reader or Privileged Role Administrator"),
+    (re.compile(r"/users"), "write", "User Administrator or Directory Writers"),
+    (re.compile(r"/users"), "read", "Directory Readers, Global Reader or User Administrator"),
+)
+
+
+def gdap_roles_needed(method, url):
+    """The GDAP roles a Partner Center call needs, as words ("User Administrator or Directory Writers"), or None."""
+    kind = "read" if (method or "GET").upper() == "GET" else "write"
+    path = (url or "").split("?", 1)[0]
+    for pattern, needed_for, roles in _GDAP_ROLES:
+        if needed_for == kind and pattern.search(path):
+            return roles
+    return None
+
+
+def _gdap_hint(method, url):
+    roles = gdap_roles_needed(method, url)
+    what = ("this call (%s %s) needs %s" % ((method or "GET").upper(), (url or "").split("?", 1)[0], roles) if roles else
+            "reading users needs Directory Readers or Global Reader, changing them User Administrator or Directory Writers, "
+            "licences License Administrator, directory roles Privileged Role Administrator")
+    return ("The signed-in partner user lacks a GDAP role in the customer tenant: %s. Grant it through the customer's GDAP "
+            "relationship to a security group the user is in." % what)
+
+
+def hint_for(status=None, code=None, oauth_error=None, url=None, method=None):
     """The actionable hint for an error, or None.
 
     code: a Partner Center or AADSTS code (int or str); oauth_error: the token endpoint's "error"
-    (e.g. invalid_grant), given only for token endpoint errors.
+    (e.g. invalid_grant), given only for token endpoint errors; url and method name the call, for
+    the GDAP role it needs.
     """
     key = None if code is None else str(code)
     if oauth_error is not None:
@@ -111,6 +138,8 @@ def hint_for(status=None, code=None, oauth_error=None):
         return None
     if key in _PC_HINTS:
         return _PC_HINTS[key]
+    if key == "900308" or status == 403:
+        return _gdap_hint(method, url)
     return _STATUS_HINTS.get(status)
 
 
@@ -179,14 +208,15 @@ def decode_body(raw):
     return text[1:] if text.startswith(u"\ufeff") else text
 
 
-def parse_error_body(raw):
+def parse_error_body(raw, secrets=()):
     """(code, description) of an error response body; either may be None.
 
     code is an int when the service sent a number (or a string of digits), otherwise a string.
     Handles the Partner Center envelope, the gateway's 429 shape, OData and OAuth errors, empty
     bodies, a UTF-8 BOM, invalid UTF-8 and non-JSON text (clipped to about 300 characters).
+    Secrets are redacted (redaction.redact, with the known secrets given) before anything is clipped.
     """
-    text = decode_body(raw).strip()
+    text = redact(decode_body(raw).strip(), secrets)
     if not text:
         return None, None
     try:
@@ -218,7 +248,7 @@ class PartnerCenterError(Exception):
     """
 
     def __init__(self, message, status=None, code=None, description=None, request_id=None, correlation_id=None,
-                 method=None, url=None, hint=None, attempts=None):
+                 method=None, url=None, hint=None, attempts=None, may_have_written=False):
         super(PartnerCenterError, self).__init__(message)
         self.message = message
         self.status = status
@@ -230,6 +260,8 @@ class PartnerCenterError(Exception):
         self.url = url
         self.hint = hint
         self.attempts = attempts
+        # A write whose answer was lost on some attempt: it may have been applied although the call failed.
+        self.may_have_written = may_have_written
 
     def __str__(self):
         text = self.message.strip()
@@ -244,6 +276,9 @@ class PartnerCenterError(Exception):
             ids.append("MS-CorrelationId %s" % self.correlation_id)
         if ids:
             text += " (%s)" % ", ".join(ids)
+        if self.may_have_written:
+            text += (" The write may have been applied all the same: the answer to an earlier attempt was lost. "
+                     "Run the task again (it reads before it writes) to find out and finish the job.")
         if self.hint:
             text += " Hint: " + _sentence(self.hint)
         return text
@@ -272,31 +307,42 @@ def describe_http_error(status, code, description):
     return text
 
 
-def http_error(method, url, status, raw_body, request_id=None, correlation_id=None, attempts=None, reason=None):
+def http_error(method, url, status, raw_body, request_id=None, correlation_id=None, attempts=None, reason=None,
+               may_have_written=False, secrets=()):
     """The PartnerCenterError for a non-2xx response.
 
     reason: why retrying stopped (e.g. "throttled"), put in front of the status when given.
     """
-    code, description = parse_error_body(raw_body)
+    code, description = parse_error_body(raw_body, secrets)
     message = describe_http_error(status, code, description)
     if reason:
         message = "%s, %s" % (reason, message)
     return PartnerCenterError(
         message, status=status, code=code, description=description, request_id=request_id,
-        correlation_id=correlation_id, method=method, url=url, hint=hint_for(status, code), attempts=attempts)
+        correlation_id=correlation_id, method=method, url=url, hint=hint_for(status, code, url=url, method=method), attempts=attempts,
+        may_have_written=may_have_written)
+
+
+class UserInputError(ValueError):
+    """A task's options that cannot work; the message names the option. Raised before any write."""
 
 
 class TransportError(Exception):
-    """A request that got no HTTP response. kind: "timeout", "connection" or "tls"."""
+    """A request that got no HTTP response. kind: "timeout", "connection" or "tls".
+
+    sent: whether the request may have reached the service whole (False when it failed before it
+    was sent: refused, unresolvable, a TLS failure, an error while sending).
+    """
 
     TIMEOUT = "timeout"
     CONNECTION = "connection"
     TLS = "tls"
 
-    def __init__(self, kind, message):
+    def __init__(self, kind, message, sent=True):
         super(TransportError, self).__init__(message)
         self.kind = kind
         self.message = message
+        self.sent = sent and kind != self.TLS
 
     def __str__(self):
         return self.message

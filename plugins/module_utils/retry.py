@@ -11,8 +11,8 @@ import email.utils
 import random
 import time
 
-# Answers worth another attempt (429 honours Retry-After first).
-RETRY_STATUSES = (429, 500, 502, 503, 504)
+# Answers worth another attempt (429 honours Retry-After first; 408 Request Timeout is a timeout).
+RETRY_STATUSES = (408, 429, 500, 502, 503, 504)
 BACKOFF_BASE = 0.5
 
 

@@ -14,6 +14,7 @@ import uuid
 import pytest
 
 from ansible_collections.partnercenter.csp.plugins.module_utils.api_client import (
+    THROTTLE_SPREAD,
     CaseInsensitiveDict,
     PartnerCenterClient,
     parse_retry_after,
@@ -128,7 +129,7 @@ def test_absolute_url_only_on_api_url(make_client):
 
 
 def test_the_recorded_bodies_are_there():
-    assert len(RECORDED_NAMES) == 6
+    assert len(RECORDED_NAMES) == 9
     assert sum(1 for name in RECORDED_NAMES if recorded(name).startswith(b"\xef\xbb\xbf")) == 5
 
 
@@ -155,6 +156,62 @@ def test_success_body_that_is_not_json(make_client):
     assert "not JSON" in str(error) and "<html>" in str(error)
     assert error.status == 200 and error.method == "GET" and error.url == API + "/v1/a"
     assert "api_url (PARTNERCENTER_API_URL)" in str(error)
+
+
+def test_a_read_that_is_not_json_is_quoted_with_its_secrets_redacted(make_client):
+    client, dummy, dummy2 = make_client(response(200, b'{"passwordProfile": {"password": "Pa\\"ss\\\\word1", "force'))
+    with pytest.raises(PartnerCenterError) as caught:
+        client.get("/a")
+    text = str(caught.value)
+    assert "not JSON" in text and "********" in text
+    assert "Pa" not in text.split("password")[-1][:12], text
+
+
+@pytest.mark.parametrize("body", [b"<html>gateway</html>", b'{"id": "1", "passwordProfile": {"password": "Secret-Pa', b""])
+def test_a_write_answered_2xx_is_a_write_even_when_its_body_cannot_be_read(make_client, body):
+    client, transport, dummy = make_client(response(201, body))
+    result = client.request("POST", USERS, body={"a": 1})
+    assert result.status == 201 and result.body is None
+    assert result.unreadable is bool(body)
+    if body:
+        assert len(client.warnings) == 1 and "the write was made" in client.warnings[0]
+        assert "Secret-Pa" not in client.warnings[0]
+
+
+@pytest.mark.parametrize("lost", [
+    TransportError(TransportError.TIMEOUT, "read timed out after 30 s"),
+    TransportError(TransportError.CONNECTION, "connection closed without response"),
+    response(502, b""),
+    response(504, b""),
+])
+def test_a_write_that_fails_after_a_lost_answer_may_have_been_applied(make_client, lost):
+    client, transport, dummy = make_client(lost, response(500, {"code": 500, "description": "boom"}))
+    with pytest.raises(PartnerCenterError) as caught:
+        client.post(USERS, {"a": 1})
+    assert caught.value.may_have_written is True
+    assert "may have been applied" in str(caught.value)
+
+
+@pytest.mark.parametrize("first", [
+    TransportError(TransportError.CONNECTION, "cannot connect (refused)", sent=False),
+    TransportError(TransportError.TIMEOUT, "connecting timed out", sent=False),
+    response(503, b""),
+    response(429, None, {"Retry-After": "1"}),
+    response(408, b""),
+])
+def test_a_write_refused_before_it_was_processed_was_not_applied(make_client, first):
+    client, transport, dummy = make_client(first, response(500, {"code": 500, "description": "boom"}))
+    with pytest.raises(PartnerCenterError) as caught:
+        client.post(USERS, {"a": 1})
+    assert caught.value.may_have_written is False
+    assert "may have been applied" not in str(caught.value)
+
+
+def test_a_read_whose_answer_was_lost_is_never_in_doubt(make_client):
+    client, transport, dummy = make_client(timeout_error(), response(500, {"code": 500, "description": "boom"}))
+    with pytest.raises(PartnerCenterError) as caught:
+        client.get(USERS)
+    assert caught.value.may_have_written is False
 
 
 def test_api_response_headers_are_case_insensitive(make_client):
@@ -300,7 +357,7 @@ def test_timeouts_exhausted_name_the_timeout_option(make_client, clock):
 def test_retry_after_seconds(make_client, clock):
     client, transport, dummy = make_client(response(429, None, {"Retry-After": "7"}), response(200, {"ok": 1}))
     assert client.get("/a") == {"ok": 1}
-    assert clock.sleeps == [7.0]
+    assert clock.sleeps == [7.0 + THROTTLE_SPREAD], "Retry-After, plus the spread (rand() is 1.0 here)"
     assert transport.calls[0]["headers"]["MS-RequestId"] == transport.calls[1]["headers"]["MS-RequestId"]
 
 
@@ -309,13 +366,27 @@ def test_retry_after_http_date(make_client, clock):
     when = email.utils.formatdate(now + 12, usegmt=True)
     client, dummy, dummy2 = make_client(response(429, None, {"retry-after": when}), response(200, {}), now=lambda: now)
     client.get("/a")
-    assert clock.sleeps == [12.0]
+    assert clock.sleeps == [12.0 + THROTTLE_SPREAD]
 
 
-def test_retry_after_is_capped(make_client, clock):
-    client, dummy, dummy2 = make_client(response(429, None, {"Retry-After": "3600"}), response(200, {}), retry_max_delay=45)
-    client.get("/a")
-    assert clock.sleeps == [45]
+def test_retry_after_longer_than_retry_max_delay_fails_at_once(make_client, clock):
+    client, transport, dummy = make_client(response(429, None, {"Retry-After": "3600"}), response(200, {}), retry_max_delay=45)
+    with pytest.raises(PartnerCenterError) as caught:
+        client.get("/a")
+    assert len(transport.calls) == 1 and clock.sleeps == [], "no early retry while still throttled"
+    text = str(caught.value)
+    assert "asked to wait 3600 s" in text and "retry_max_delay (PARTNERCENTER_RETRY_MAX_DELAY) allows (45 s)" in text
+    assert caught.value.status == 429 and "Raise retry_max_delay" in caught.value.hint
+    with pytest.raises(PartnerCenterError) as again:
+        client.get("/b")
+    assert len(transport.calls) == 1, "later calls do not send before the deadline either"
+    assert "an earlier request of this run" in str(again.value)
+
+
+def test_408_is_retried_with_the_same_request_id(make_client, clock):
+    client, transport, dummy = make_client(response(408, {"code": 408, "description": "Request Timeout"}), response(201, {"id": "1"}))
+    assert client.post(USERS, {"a": 1}) == {"id": "1"}
+    assert len(transport.calls) == 2 and len({call["headers"]["MS-RequestId"] for call in transport.calls}) == 1
 
 
 def test_429_without_retry_after_uses_the_body_or_backoff(make_client, clock):
@@ -331,7 +402,7 @@ def test_429_storm_fails_clearly_after_the_bound(make_client, clock):
     with pytest.raises(PartnerCenterError) as caught:
         client.get("/a")
     error = caught.value
-    assert len(transport.calls) == 4 and clock.sleeps == [2.0, 2.0, 2.0]
+    assert len(transport.calls) == 4 and clock.sleeps == [2.0 + THROTTLE_SPREAD] * 3
     assert str(error).startswith("GET %s/v1/a failed after 4 attempts: throttled, HTTP 429: Rate limit is exceeded." % API)
     assert error.status == 429 and error.attempts == 4
     assert "retries (PARTNERCENTER_RETRIES)" in error.hint and "retry_max_delay (PARTNERCENTER_RETRY_MAX_DELAY)" in error.hint
@@ -340,7 +411,7 @@ def test_429_storm_fails_clearly_after_the_bound(make_client, clock):
 def test_503_with_retry_after_waits_that_long(make_client, clock):
     client, dummy, dummy2 = make_client(response(503, None, {"Retry-After": "3"}), response(200, {}))
     client.get("/a")
-    assert clock.sleeps == [3.0]
+    assert clock.sleeps == [3.0 + THROTTLE_SPREAD]
 
 
 def test_retry_after_delays_later_calls_of_the_same_client(make_client, clock):
@@ -349,7 +420,7 @@ def test_retry_after_delays_later_calls_of_the_same_client(make_client, clock):
         client.get("/a")
     assert clock.sleeps == []
     client.get("/b")
-    assert clock.sleeps == [5.0], "the next call waits for the Retry-After the previous one got"
+    assert clock.sleeps == [5.0 + THROTTLE_SPREAD], "the next call waits for the Retry-After the previous one got"
 
 
 def test_retry_after_is_shared_between_threads(clock):
@@ -369,7 +440,7 @@ def test_retry_after_is_shared_between_threads(clock):
         return response(200, {})
 
     client = PartnerCenterClient(API, FakeTokenProvider(), transport=FakeTransport(answer), retries=0, sleep=sleep,
-                                 clock=clock.monotonic)
+                                 clock=clock.monotonic, rand=lambda: 0.0)
 
     def thread_a():
         try:
@@ -484,7 +555,8 @@ def test_paginate_error_on_a_later_page_is_raised_not_truncated():
     [response(403, {"code": 900308, "description": "Insufficient privileges"})],
     [response(429, None, {"Retry-After": "1"})],
     [response(500, b"<html><title>Oops</title></html>")],
-    [response(200, b"not json")],
+    [response(400, b'{"passwordProfile":{"password":"Secret-Passw0rd!","forceChange')],
+    [response(502, json.dumps({"echo": json.dumps({"passwordProfile": {"password": "Secret-Passw0rd!"}})}).encode())],
     [timeout_error()],
     [TransportError(TransportError.TLS, "TLS certificate verification failed")],
     [TransportError(TransportError.CONNECTION, "cannot connect")],
