@@ -7,6 +7,10 @@
 In order: the access token given by the user, as it is; the token this run already holds; a
 token from the token cache file; a new one from Entra ID, redeeming the Secure Application Model
 refresh token with msal. msal and requests are imported only on that last path.
+
+The redeem is serialised across processes by a lock beside the cache file (double-checked: the
+cache is read again once the lock is held), so the forks of a playbook with a cold cache ask the
+token endpoint once and the others read what it wrote.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -130,17 +134,34 @@ class TokenProvider:
         with self._lock:
             if self._token and self._expires_on - self._clock() >= EXPIRY_SKEW:
                 return self._token
-            if self.cache is not None:
-                cached = self.cache.get(self._key)
-                if cached is not None:
-                    self._register_secret(cached[0])
-                    self._token, self._expires_on = cached
-                    return self._token
-            token, expires_on = self._acquire()
-            self._token, self._expires_on = token, expires_on
-            if self.cache is not None:
-                self.cache.put(self._key, token, expires_on)
-            return token
+            if self._from_cache():
+                return self._token
+            lock = self.cache.redeem_lock() if self.cache is not None else None
+            held = lock.acquire(self._redeem_wait()) if lock is not None else False
+            try:
+                if held and self._from_cache():
+                    return self._token   # another process redeemed while this one waited
+                token, expires_on = self._acquire()
+                self._token, self._expires_on = token, expires_on
+                if self.cache is not None:
+                    self.cache.put(self._key, token, expires_on)
+                return token
+            finally:
+                if held:
+                    lock.release()
+
+    def _from_cache(self):
+        """Take the cached token when there is a usable one (True); under self._lock."""
+        cached = self.cache.get(self._key) if self.cache is not None else None
+        if cached is None:
+            return False
+        self._register_secret(cached[0])
+        self._token, self._expires_on = cached
+        return True
+
+    def _redeem_wait(self):
+        """How long to wait for another process's redeem: its worst case (every attempt timing out, every backoff at its cap)."""
+        return self.timeout * (self.retries + 1) + self.retry_max_delay * self.retries + 5
 
     def invalidate(self, rejected=None):
         """Forget the current token (after a 401), so that the next get_token acquires a fresh one.
@@ -156,7 +177,7 @@ class TokenProvider:
             self._token = None
             self._expires_on = None
             if self.cache is not None:
-                self.cache.drop(self._key)
+                self.cache.drop(self._key, rejected)
 
     # -- acquisition -----------------------------------------------------------------------------
 

@@ -4,12 +4,12 @@
 
 """The per-user access-token cache file.
 
-One JSON file, {"version": 1, "tokens": {key: {"access_token": ..., "expires_on": ...}}}, in a
-0700 directory, written 0600 and atomically (a temporary file in the same directory, then
-os.replace), so a concurrent reader sees the old file or the new one, never a torn one. The key
-is a hash of everything that decides whose token it is (see cache_key); the refresh token itself
-is never stored. A file or directory that another user owns, or that group or others may write,
-is neither read nor written: a warning is collected in TokenCache.warnings instead.
+One JSON file, {"version": 1, "tokens": {key: {"access_token": ..., "expires_on": ...}}}, kept
+with private_files.PrivateFile (0600 in a 0700 directory, replaced atomically, untrusted files
+neither read nor written). The key is a hash of everything that decides whose token it is (see
+cache_key); the refresh token itself is never stored. A lock beside the file (tokens.json.lock)
+lets the processes of a run redeem the refresh token one at a time, so that a playbook with many
+forks and a cold cache asks the token endpoint once.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -18,9 +18,9 @@ __metaclass__ = type
 import hashlib
 import json
 import os
-import stat
-import tempfile
 import time
+
+from ansible_collections.partnercenter.csp.plugins.module_utils.private_files import PrivateFile
 
 CACHE_VERSION = 1
 # A cached token that expires within this many seconds is not handed out.
@@ -58,65 +58,18 @@ class TokenCache:
     """Access tokens by key in one file. get/put/drop never raise for file problems: they warn and go on."""
 
     def __init__(self, path, clock=time.time):
-        self.path = os.path.abspath(os.path.expanduser(path))
-        self.directory = os.path.dirname(self.path)
-        self.warnings = []
+        self._file = PrivateFile(path, "Token cache")
+        self.path = self._file.path
+        self.directory = self._file.directory
         self._clock = clock
-        self._trusted = None
 
-    def _warn(self, text):
-        if text not in self.warnings:
-            self.warnings.append(text)
-
-    def _untrusted(self, what, path, st):
-        """A reason not to trust path, or None."""
-        uid = os.getuid()
-        if st.st_uid != uid:
-            return "%s %s is owned by uid %d, not by the current user (uid %d)" % (what, path, st.st_uid, uid)
-        if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-            return "%s %s is writable by group or others (mode %04o)" % (what, path, stat.S_IMODE(st.st_mode))
-        return None
-
-    def _check(self):
-        """True when the directory (created 0700 if missing) and the file (if present) may be used."""
-        if self._trusted is not None:
-            return self._trusted
-        reason = None
-        try:
-            if not os.path.isdir(self.directory):
-                os.makedirs(self.directory, 0o700)
-                os.chmod(self.directory, 0o700)
-            st = os.stat(self.directory)
-            reason = self._untrusted("directory", self.directory, st)
-            if reason is None:
-                try:
-                    st = os.lstat(self.path)
-                except OSError:
-                    st = None
-                if st is not None:
-                    if not stat.S_ISREG(st.st_mode):
-                        reason = "%s is not a regular file" % self.path
-                    else:
-                        reason = self._untrusted("file", self.path, st)
-        except OSError as error:
-            reason = "cannot create or inspect %s (%s)" % (self.directory, error.strerror or error)
-        if reason is not None:
-            self._warn("Token cache not used: %s. Fix it, or set token_cache_path (PARTNERCENTER_TOKEN_CACHE_PATH) "
-                       "to a file in a directory only you can write, or token_cache=false." % reason)
-        self._trusted = reason is None
-        return self._trusted
+    @property
+    def warnings(self):
+        return self._file.warnings
 
     def _load(self):
         """The tokens dict of the file; {} when it is absent or corrupt."""
-        try:
-            with open(self.path, "rb") as handle:
-                raw = handle.read()
-        except (IOError, OSError):
-            return {}
-        try:
-            document = json.loads(raw.decode("utf-8"))
-        except ValueError:
-            return {}
+        document = self._file.read()
         if not isinstance(document, dict) or document.get("version") != CACHE_VERSION or not isinstance(document.get("tokens"), dict):
             return {}
         return dict((key, entry) for key, entry in document["tokens"].items() if _valid_entry(entry))
@@ -124,29 +77,11 @@ class TokenCache:
     def _store(self, tokens):
         now = self._clock()
         tokens = dict((key, entry) for key, entry in tokens.items() if entry["expires_on"] > now)
-        data = json.dumps({"version": CACHE_VERSION, "tokens": tokens}, separators=(",", ":"), sort_keys=True)
-        tmp_path = None
-        try:
-            fd, tmp_path = tempfile.mkstemp(prefix=".tokens.", suffix=".tmp", dir=self.directory)
-            with os.fdopen(fd, "wb") as handle:
-                os.fchmod(handle.fileno(), 0o600)
-                handle.write(data.encode("utf-8"))
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp_path, self.path)
-            tmp_path = None
-        except (IOError, OSError) as error:
-            self._warn("Token cache %s could not be written: %s." % (self.path, error.strerror or error))
-        finally:
-            if tmp_path is not None:
-                try:
-                    os.unlink(tmp_path)
-                except OSError:
-                    pass
+        self._file.write({"version": CACHE_VERSION, "tokens": tokens})
 
     def get(self, key):
         """(access_token, expires_on) or None when absent or expiring within EXPIRY_SKEW seconds."""
-        if not self._check():
+        if not self._file.trusted():
             return None
         entry = self._load().get(key)
         if entry is None or entry["expires_on"] - self._clock() < EXPIRY_SKEW:
@@ -154,16 +89,24 @@ class TokenCache:
         return entry["access_token"], entry["expires_on"]
 
     def put(self, key, access_token, expires_on):
-        if not self._check():
+        if not self._file.trusted():
             return
         tokens = self._load()
         tokens[key] = {"access_token": access_token, "expires_on": expires_on}
         self._store(tokens)
 
-    def drop(self, key):
-        if not self._check():
+    def drop(self, key, access_token=None):
+        """Forget the token under key; with access_token, only if that is still the one stored (another process may have
+        replaced it with a fresh one already)."""
+        if not self._file.trusted():
             return
         tokens = self._load()
-        if key in tokens:
+        if key in tokens and (access_token is None or tokens[key]["access_token"] == access_token):
             del tokens[key]
             self._store(tokens)
+
+    def redeem_lock(self):
+        """The cross-process lock the redeem of a refresh token holds (file_lock.FileLock); None when the cache is not trusted."""
+        if not self._file.trusted():
+            return None
+        return self._file.lock()

@@ -144,8 +144,11 @@ def test_every_token_is_registered_before_use(msal):
         def put(self, key, token, expires_on):
             recorder.events.append(("put", token))
 
-        def drop(self, key):
+        def drop(self, key, access_token=None):
             pass
+
+        def redeem_lock(self):
+            return None
 
     tokens = provider(register_secret=recorder.register, cache=SpyCache())
     tokens.get_token()

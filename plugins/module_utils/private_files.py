@@ -1,0 +1,135 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the partnercenter.csp project
+# Simplified BSD License (see https://opensource.org/licenses/BSD-2-Clause)
+
+"""Small JSON files that only the current user may write, shared by the processes of a run.
+
+The token cache and the shared throttling state live in one 0700 directory. A file is written
+0600 and atomically (a temporary file in the same directory, then os.replace), so a concurrent
+reader sees the old file or the new one, never a torn one. A file or directory that another user
+owns, that group or others may write, or that is not a regular file is neither read nor written;
+a warning is collected instead. Locks (file_lock.FileLock) sit beside the files and are never
+deleted.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+import stat
+import tempfile
+
+from ansible_collections.partnercenter.csp.plugins.module_utils.file_lock import FileLock
+
+FIX_IT = ("Fix it, or set token_cache_path (PARTNERCENTER_TOKEN_CACHE_PATH) to a file in a directory only you can write, "
+          "or token_cache=false.")
+
+
+def untrusted_reason(what, path, st):
+    """A reason not to trust path (owner, or writable by group or others), or None."""
+    uid = os.getuid()
+    if st.st_uid != uid:
+        return "%s %s is owned by uid %d, not by the current user (uid %d)" % (what, path, st.st_uid, uid)
+    if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return "%s %s is writable by group or others (mode %04o)" % (what, path, stat.S_IMODE(st.st_mode))
+    return None
+
+
+class PrivateFile:
+    """One JSON document in a private directory. read/write never raise for file problems: they warn and go on.
+
+    label names the file in warnings ("Token cache", ...); durable files are fsynced before they replace the old one.
+    """
+
+    def __init__(self, path, label, durable=True):
+        self.durable = durable
+        self.path = os.path.abspath(os.path.expanduser(path))
+        self.directory = os.path.dirname(self.path)
+        self.label = label
+        self.warnings = []
+        self._trusted = None
+
+    def warn(self, text):
+        if text not in self.warnings:
+            self.warnings.append(text)
+
+    def trusted(self):
+        """True when the directory (created 0700 if missing) and the file (if present) may be used."""
+        if self._trusted is not None:
+            return self._trusted
+        reason = None
+        try:
+            if not os.path.isdir(self.directory):
+                os.makedirs(self.directory, 0o700)
+                os.chmod(self.directory, 0o700)
+            reason = untrusted_reason("directory", self.directory, os.stat(self.directory))
+            if reason is None:
+                try:
+                    st = os.lstat(self.path)
+                except OSError:
+                    st = None
+                if st is not None:
+                    if not stat.S_ISREG(st.st_mode):
+                        reason = "%s is not a regular file" % self.path
+                    else:
+                        reason = untrusted_reason("file", self.path, st)
+        except OSError as error:
+            reason = "cannot create or inspect %s (%s)" % (self.directory, error.strerror or error)
+        if reason is not None:
+            self.warn("%s not used: %s. %s" % (self.label, reason, FIX_IT))
+        self._trusted = reason is None
+        return self._trusted
+
+    def modified(self):
+        """(mtime_ns, size, inode) of the file, or None when it is absent: a cheap test for "changed since"."""
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return st.st_mtime_ns, st.st_size, st.st_ino
+
+    def read(self):
+        """The parsed document, or None when the file is absent, untrusted or not JSON."""
+        if not self.trusted():
+            return None
+        try:
+            with open(self.path, "rb") as handle:
+                raw = handle.read()
+        except (IOError, OSError):
+            return None
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except ValueError:
+            return None
+
+    def write(self, document):
+        """Replace the file with document (0600, atomically); False (and a warning) when it cannot be written."""
+        if not self.trusted():
+            return False
+        data = json.dumps(document, separators=(",", ":"), sort_keys=True)
+        tmp_path = None
+        try:
+            fd, tmp_path = tempfile.mkstemp(prefix="." + os.path.basename(self.path) + ".", suffix=".tmp", dir=self.directory)
+            with os.fdopen(fd, "wb") as handle:
+                os.fchmod(handle.fileno(), 0o600)
+                handle.write(data.encode("utf-8"))
+                handle.flush()
+                if self.durable:
+                    os.fsync(handle.fileno())
+            os.replace(tmp_path, self.path)
+            tmp_path = None
+            return True
+        except (IOError, OSError) as error:
+            self.warn("%s %s could not be written: %s." % (self.label, self.path, error.strerror or error))
+            return False
+        finally:
+            if tmp_path is not None:
+                try:
+                    os.unlink(tmp_path)
+                except OSError:
+                    pass
+
+    def lock(self):
+        """The FileLock beside this file (path + ".lock"), shared by every process that uses the file."""
+        return FileLock(self.path + ".lock", warn=self.warn)
