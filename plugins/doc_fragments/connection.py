@@ -9,7 +9,7 @@ __metaclass__ = type
 class ModuleDocFragment(object):
 
     # The connection options of every module; the argument spec is
-    # plugins/module_utils/base_module.py connection_argument_spec(). Keep the two in step.
+    # plugins/module_utils/connection.py connection_argument_spec(). Keep the two in step.
     DOCUMENTATION = r"""
 options:
   api_url:

@@ -2,31 +2,27 @@
 # Copyright: Contributors to the partnercenter.csp project
 # Simplified BSD License (see https://opensource.org/licenses/BSD-2-Clause)
 
-"""Bring one customer user to the state a task asks for: create, update, restore, delete.
+"""Bring one customer user to the state a task asks for, facet by facet.
 
-Reads happen before writes; check mode stops before every write and predicts the result.
+Three phases, so that every refusal comes before the first write (of this user, and in the bulk
+module of every user): read what each managed facet needs, plan every facet, then apply them in
+a fixed order: the profile (create, restore, update, password, delete), then licences, then
+directory roles. A failure after a write raises facets.ConvergenceFailure with what was written.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.partnercenter.csp.plugins.module_utils.customer_users import is_already_exists
-from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError
-from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import (
-    UserInputError,
-    build_diff,
-    changed_fields,
-    create_body,
-    desired_fields,
-    password_body,
-    predicted_user,
-    restore_body,
-    update_body,
-    user_from_api,
-)
+from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError, UserInputError
+from ansible_collections.partnercenter.csp.plugins.module_utils.facets import ConvergenceFailure, Outcome, UserState, Writer
+from ansible_collections.partnercenter.csp.plugins.module_utils.license_facet import LicenseFacet
+from ansible_collections.partnercenter.csp.plugins.module_utils.profile_facet import ProfileFacet
+from ansible_collections.partnercenter.csp.plugins.module_utils.role_facet import RoleFacet
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import desired_fields, user_from_api
 
-CREATE_REQUIRES = ("user_principal_name", "display_name", "usage_location")
-ACTIONS = ("created", "updated", "restored", "deleted", "unchanged")
+PROFILE = ProfileFacet()
+# The facets after the profile, in the order they are applied.
+FACETS = (LicenseFacet(), RoleFacet())
 
 
 class UserSpec:
@@ -40,13 +36,15 @@ class UserSpec:
         self.force_change_password = options.get("force_change_password", True)
         self.update_password = options.get("update_password") or "on_create"
         self.state = options.get("state") or "present"
+        self.licenses = options.get("licenses")
+        self.directory_roles = options.get("directory_roles")
 
     @property
     def label(self):
         return self.user_principal_name or self.user_id
 
     def keys(self):
-        """What makes two specs the same user."""
+        """What makes two specs the same user before anything is read."""
         keys = []
         if self.user_id:
             keys.append("id:" + self.user_id.lower())
@@ -55,126 +53,61 @@ class UserSpec:
         return keys
 
 
-class Outcome:
-    """What converging one user did (or, in check mode, would do)."""
+def find_user(users, spec):
+    """The user the spec names, active or soft-deleted (Partner Center's camelCase dict), or None.
 
-    def __init__(self, action, before, after, password_set=False):
-        self.action = action
-        self.before = before
-        self.after = after
-        self.password_set = password_set
-
-    @property
-    def changed(self):
-        return self.action != "unchanged"
-
-    def diff(self):
-        return build_diff(self.before, self.after, self.password_set)
-
-
-def find_user(api, spec):
-    """The user the spec names, active or soft-deleted (Partner Center's camelCase dict), or None."""
+    By id: one GET, and the soft-deleted list when no active user has it. By user principal name:
+    the active list, then the soft-deleted list, page by page to the first match.
+    """
     if spec.user_id:
-        return api.get(spec.user_id) or api.find_deleted_by_id(spec.user_id)
-    return api.find_by_upn(spec.user_principal_name)
+        return users.get(spec.user_id) or users.find_deleted_by_id(spec.user_id)
+    return users.find_by_upn(spec.user_principal_name)
 
 
-class UserIndex:
-    """The customer's users, read once: the active list on first use, the soft-deleted list
-    only when a user is not among the active ones."""
+class UserConvergence:
+    """One user through its facets. read() and plan() never write; apply() returns the Outcome."""
 
-    def __init__(self, api):
-        self.api = api
-        self._lists = {}
+    def __init__(self, context, spec, current, label=""):
+        self.context = context
+        self.spec = spec
+        self.current = current
+        self.label = label          # prefix of option names in messages ("users[3].")
+        self.facets = [facet for facet in FACETS if facet.managed(spec)]
+        self.currents = {}
+        self.plans = {}
 
-    def _listing(self, name):
-        if name not in self._lists:
-            users = self.api.list_active() if name == "active" else self.api.list_deleted()
-            by_key = {}
-            for user in users:
-                by_key["id:" + (user.get("id") or "").lower()] = user
-                by_key["upn:" + (user.get("userPrincipalName") or "").lower()] = user
-            self._lists[name] = by_key
-        return self._lists[name]
+    def read(self):
+        for facet in self.facets:
+            self.currents[facet.name] = facet.read(self.context, self.spec, self.current)
+        return self
 
-    def find(self, spec):
-        key = spec.keys()[0]
-        for name in ("active", "deleted"):
-            user = self._listing(name).get(key)
-            if user is not None:
-                return user
-        return None
+    def plan(self):
+        try:
+            PROFILE.plan(self.spec, self.current)
+        except UserInputError as error:
+            if not self.label:
+                raise
+            raise UserInputError("%s: %s" % (self.label.rstrip("."), error))
+        predicted = PROFILE.predicted(self.spec, self.current)
+        for facet in self.facets:
+            self.plans[facet.name] = facet.plan(self.context, self.spec, self.currents.get(facet.name), predicted, self.label)
+        return self
 
-
-def check_creatable(spec, current):
-    """Refuse, before any write, a user that would have to be created but cannot be."""
-    if spec.state != "present" or current is not None:
-        return
-    if spec.user_id:
-        raise UserInputError(
-            "user_id %s matches no active or soft-deleted user of this customer; to create a user, "
-            "give user_principal_name without user_id" % spec.user_id)
-    missing = [option for option in CREATE_REQUIRES if option not in spec.desired]
-    if spec.password is None:
-        missing.append("password")
-    if missing:
-        raise UserInputError(
-            "user %s does not exist, and creating it needs %s" % (spec.user_principal_name, ", ".join(missing)))
-
-
-def converge(api, spec, current, check_mode):
-    """Converge one user whose current state (camelCase dict or None) was read already."""
-    if spec.state == "absent":
-        return _remove(api, current, check_mode)
-    if current is None:
-        return _create(api, spec, check_mode)
-    return _apply(api, spec, current, check_mode)
+    def apply(self, check_mode):
+        writer = Writer(check_mode)
+        before = user_from_api(self.current)
+        facets_before = dict((facet.name, facet.describe(self.currents.get(facet.name))) for facet in self.facets)
+        state = UserState(before, facets_before)
+        try:
+            PROFILE.apply(self.context, writer, self.spec, self.current, state)
+            for facet in self.facets:
+                facet.apply(self.context, writer, self.plans[facet.name], state)
+        except PartnerCenterError as error:
+            outcome = Outcome(before, state.user, writer.writes, state.password_set, facets_before, state.facets, failure=error)
+            raise ConvergenceFailure(error, outcome, self.spec.label)
+        return Outcome(before, state.user, writer.writes, state.password_set, facets_before, state.facets)
 
 
-def _remove(api, current, check_mode):
-    user = user_from_api(current)
-    if user is None or user["state"] != "active":
-        return Outcome("unchanged", user, user)
-    if not check_mode:
-        api.delete(user["id"])
-    return Outcome("deleted", user, predicted_user(user, {}, "inactive"))
-
-
-def _create(api, spec, check_mode):
-    check_creatable(spec, None)
-    if check_mode:
-        return Outcome("created", None, predicted_user(None, spec.desired, "active"), password_set=True)
-    body = create_body(spec.desired, spec.password, spec.force_change_password)
-    try:
-        created = api.create(body)
-    except PartnerCenterError as error:
-        if not is_already_exists(error):
-            raise
-        # Another run created the user after our read: converge on what it made.
-        current = api.find_by_upn(spec.user_principal_name)
-        if current is None:
-            raise
-        return _apply(api, spec, current, check_mode)
-    return Outcome("created", None, user_from_api(created), password_set=True)
-
-
-def _apply(api, spec, current, check_mode):
-    """Restore a soft-deleted user if needed, then write only the fields that differ."""
-    before = user_from_api(current)
-    user = before
-    action = "unchanged"
-    if user["state"] != "active":
-        action = "restored"
-        user = predicted_user(user, {}, "active") if check_mode else user_from_api(api.update(user["id"], restore_body()))
-
-    changes = changed_fields(spec.desired, user)
-    if changes:
-        action = "updated" if action == "unchanged" else action
-        user = predicted_user(user, changes, "active") if check_mode else user_from_api(api.update(user["id"], update_body(changes)))
-
-    password_set = spec.update_password == "always" and spec.password is not None
-    if password_set:
-        action = "updated" if action == "unchanged" else action
-        if not check_mode:
-            user = user_from_api(api.reset_password(user["id"], password_body(spec.password, spec.force_change_password)))
-    return Outcome(action, before, user, password_set)
+def converge(context, spec, current, check_mode):
+    """Converge one user whose current state (camelCase dict or None) was read already; the Outcome."""
+    return UserConvergence(context, spec, current).read().plan().apply(check_mode)

@@ -2,7 +2,8 @@
 # Copyright: Contributors to the partnercenter.csp project
 # Simplified BSD License (see https://opensource.org/licenses/BSD-2-Clause)
 
-"""Pure functions over customer users: validation, mapping, comparison, diff.
+"""Pure functions over customer users, derived from the field table in user_fields.py:
+argument spec, validation, camelCase <-> snake_case, comparison, request bodies, prediction, diff.
 
 Nothing here does I/O, so every rule is unit tested without HTTP.
 """
@@ -12,43 +13,31 @@ __metaclass__ = type
 
 import re
 
-# Module option -> Partner Center (camelCase) key, for the fields a task may manage.
-MANAGED_FIELDS = (
-    ("user_principal_name", "userPrincipalName"),
-    ("display_name", "displayName"),
-    ("first_name", "firstName"),
-    ("last_name", "lastName"),
-    ("usage_location", "usageLocation"),
-    ("immutable_id", "immutableId"),
+from ansible_collections.partnercenter.csp.plugins.module_utils.errors import UserInputError
+from ansible_collections.partnercenter.csp.plugins.module_utils.list_changes import list_option_spec, validate_list_option
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_fields import (
+    CASEFOLD,
+    RETURNED_AFTER,
+    RETURNED_BEFORE,
+    USER_FIELDS,
 )
 
+__all__ = ("UserInputError",)   # re-exported: callers catch it from here
+
+# (option, Partner Center key) of the managed fields, in table order.
+MANAGED_FIELDS = tuple((field.option, field.api_key) for field in USER_FIELDS)
 # Everything returned to the user, in this order; never a password.
-RETURNED_FIELDS = (
-    ("id", "id"),
-) + MANAGED_FIELDS + (
-    ("state", "state"),
-    ("user_domain_type", "userDomainType"),
-    ("soft_deletion_time", "softDeletionTime"),
-    ("last_directory_sync_time", "lastDirectorySyncTime"),
-)
-
-# Entra ID compares these case-insensitively, so a case change is no difference.
-CASE_INSENSITIVE_FIELDS = frozenset(("user_principal_name", "usage_location"))
+RETURNED_FIELDS = RETURNED_BEFORE + MANAGED_FIELDS + RETURNED_AFTER
+FIELDS_BY_OPTION = dict((field.option, field) for field in USER_FIELDS)
+CREATE_REQUIRES = tuple(field.option for field in USER_FIELDS if field.create_required)
+# The list options of a user, each a facet of its own (license_facet.py, role_facet.py).
+LIST_OPTIONS = ("licenses", "directory_roles")
 
 OBJECT_TYPE = {"objectType": "CustomerUser"}
 # ansible-core's own mask for no_log values, so users recognise it in a diff.
 PASSWORD_PLACEHOLDER = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
 
 GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-# Entra ID: local part of letters, digits and . - _ ! # ^ ~ ' (no leading or trailing dot),
-# a domain of dot-separated labels.
-UPN_RE = re.compile(
-    r"^(?!\.)[A-Za-z0-9.\-_!#^~']{1,64}(?<!\.)@"
-    r"(?=.{1,255}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
-)
-USAGE_LOCATION_RE = re.compile(r"^[A-Za-z]{2}$")
-
-MAX_LENGTHS = {"display_name": 256, "first_name": 64, "last_name": 64, "immutable_id": 256}
 
 PASSWORD_POLICY = (
     "8 to 256 characters with characters from at least three of: lowercase letters, "
@@ -58,25 +47,20 @@ PASSWORD_POLICY = (
 PASSWORD_CHARACTERS_RE = re.compile(r"^[\x20-\x7e]*$")
 
 
-class UserInputError(ValueError):
-    """A task's options that cannot work; the message names the option."""
-
-
 def user_options_spec():
-    """The options that describe one user, shared by the single-user and the bulk module."""
-    return dict(
-        user_id=dict(type="str"),
-        user_principal_name=dict(type="str"),
-        display_name=dict(type="str"),
-        first_name=dict(type="str"),
-        last_name=dict(type="str"),
-        usage_location=dict(type="str"),
-        immutable_id=dict(type="str"),
+    """The options that describe one user, shared by the single-user module, the bulk module's users and the role."""
+    spec = dict(user_id=dict(type="str"))
+    for field in USER_FIELDS:
+        spec[field.option] = dict(type=field.type)
+    spec.update(
         password=dict(type="str", no_log=True),
         force_change_password=dict(type="bool", default=True, no_log=False),
         update_password=dict(type="str", default="on_create", choices=["on_create", "always"], no_log=False),
         state=dict(type="str", default="present", choices=["present", "absent"]),
     )
+    for name in LIST_OPTIONS:
+        spec[name] = list_option_spec()
+    return spec
 
 
 def is_guid(value):
@@ -100,11 +84,15 @@ def password_problem(password):
     return None
 
 
-def _check_not_empty(params, options):
-    for option in options:
-        value = params.get(option)
-        if value is not None and not value.strip():
-            raise UserInputError("%s must not be empty; leave the option out to keep the current value" % option)
+def _check_field(field, value):
+    if value is None:
+        return
+    if not value.strip():
+        raise UserInputError("%s must not be empty; leave the option out to keep the current value" % field.option)
+    if field.pattern is not None and not field.pattern.match(value):
+        raise UserInputError("%s must %s, got %r" % (field.option, field.pattern_hint, value))
+    if field.max_length is not None and len(value) > field.max_length:
+        raise UserInputError("%s must be at most %d characters, got %d" % (field.option, field.max_length, len(value)))
 
 
 def validate_lookup_options(params):
@@ -114,40 +102,32 @@ def validate_lookup_options(params):
     user_id = params.get("user_id")
     if user_id is not None and not is_guid(user_id):
         raise UserInputError("user_id must be a GUID, got %r" % user_id)
-    _check_not_empty(params, ("user_principal_name",))
-    upn = params.get("user_principal_name")
-    if upn is not None and not UPN_RE.match(upn):
-        raise UserInputError(
-            "user_principal_name must look like alias@domain (for example ada@contoso.onmicrosoft.com), got %r" % upn)
+    _check_field(FIELDS_BY_OPTION["user_principal_name"], params.get("user_principal_name"))
 
 
-def validate_user_options(params):
+def validate_user_options(params, prefix=""):
     """Refuse what is wrong on its face, before any request.
 
-    params holds the options of one user (customer_id included); raises UserInputError.
+    params holds the options of one user (customer_id included); prefix names where they come
+    from in messages about list options ("users[2]."); raises UserInputError.
     """
     validate_lookup_options(params)
     if params.get("user_id") is None and params.get("user_principal_name") is None:
         raise UserInputError("one of user_id or user_principal_name is required to identify the user")
-    _check_not_empty(params, [option for option, _key in MANAGED_FIELDS])
-    location = params.get("usage_location")
-    if location is not None and not USAGE_LOCATION_RE.match(location):
-        raise UserInputError(
-            "usage_location must be a two-letter ISO 3166-1 country code such as US or DE, got %r" % location)
-    for option, limit in MAX_LENGTHS.items():
-        value = params.get(option)
-        if value is not None and len(value) > limit:
-            raise UserInputError("%s must be at most %d characters, got %d" % (option, limit, len(value)))
+    for field in USER_FIELDS:
+        _check_field(field, params.get(field.option))
     password = params.get("password")
     if password is not None:
         problem = password_problem(password)
         if problem:
             raise UserInputError("password does not meet the password policy (%s): it %s" % (PASSWORD_POLICY, problem))
+    for name in LIST_OPTIONS:
+        validate_list_option(prefix + name, params.get(name))
 
 
 def desired_fields(params):
     """The managed fields the task gave, as {option: value}; options left out are not managed."""
-    return dict((option, params[option]) for option, _key in MANAGED_FIELDS if params.get(option) is not None)
+    return dict((field.option, params[field.option]) for field in USER_FIELDS if params.get(field.option) is not None)
 
 
 def user_from_api(api_user):
@@ -157,26 +137,31 @@ def user_from_api(api_user):
     return dict((option, api_user.get(key)) for option, key in RETURNED_FIELDS)
 
 
-def _same(option, wanted, current):
-    if current is None:
-        return False
-    if option in CASE_INSENSITIVE_FIELDS:
+def same_value(option, wanted, current):
+    """Whether a desired value equals the current one, by the field's comparison."""
+    if current is None or wanted is None:
+        return wanted is None and current is None
+    if FIELDS_BY_OPTION[option].compare == CASEFOLD:
         return wanted.lower() == current.lower()
     return wanted == current
 
 
 def changed_fields(desired, current_user):
     """{option: desired value} for the desired fields that differ from current_user (snake_case)."""
-    return dict(
-        (option, value) for option, value in desired.items()
-        if not _same(option, value, current_user.get(option))
-    )
+    return dict((option, value) for option, value in desired.items() if not same_value(option, value, current_user.get(option)))
 
 
 def to_api(fields):
     """snake_case options -> the Partner Center body keys."""
-    keys = dict(MANAGED_FIELDS)
-    return dict((keys[option], value) for option, value in fields.items())
+    return dict((FIELDS_BY_OPTION[option].api_key, value) for option, value in fields.items())
+
+
+def missing_for_create(desired, password):
+    """The options a new user needs that the task did not give, in table order (password last)."""
+    missing = [option for option in CREATE_REQUIRES if option not in desired]
+    if password is None:
+        missing.append("password")
+    return missing
 
 
 def create_body(desired, password, force_change_password):
@@ -204,7 +189,7 @@ def restore_body():
 
 
 def predicted_user(current_user, changes, state):
-    """What a write would leave behind, for check mode: the current user with the changes applied."""
+    """What a write would leave behind: the current user with the changes applied (check mode, unreadable answers)."""
     user = dict(current_user) if current_user else dict((option, None) for option, _key in RETURNED_FIELDS)
     user.update(changes)
     user["state"] = state
@@ -214,7 +199,7 @@ def predicted_user(current_user, changes, state):
 
 
 def diff_side(user, password_note=None):
-    """One side of --diff: the managed fields and the state, never a password.
+    """The profile part of one side of --diff: the managed fields and the state, never a password.
 
     password_note is None (no password involved), or a string shown in place of it.
     """
@@ -229,7 +214,7 @@ def diff_side(user, password_note=None):
 
 
 def build_diff(before_user, after_user, password_set):
-    """before/after for --diff; a password that is set shows only as a placeholder."""
+    """before/after of the profile for --diff; a password that is set shows only as a placeholder."""
     before_note = after_note = None
     if password_set:
         before_note = PASSWORD_PLACEHOLDER if before_user is not None else None

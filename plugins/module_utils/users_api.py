@@ -30,7 +30,9 @@ def is_already_exists(error):
     return error.status in (400, 409) and "already exists" in (error.description or "").lower()
 
 
-class CustomerUsersApi:
+class UsersApi:
+    """The customer-user endpoints of one customer (reference rows 1-8)."""
+
     def __init__(self, client, customer_id):
         self.client = client
         self.users_path = "/customers/%s/users" % customer_id

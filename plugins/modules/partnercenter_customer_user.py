@@ -15,11 +15,15 @@ description:
     (C(POST /v1/customers/{customer}/users) and C(PATCH /v1/customers/{customer}/users/{user})).
   - The module reads first and writes only what differs, so a re-run changes nothing.
   - It compares only the options the task gives; an option left out is not managed.
-  - A user is found by O(user_id) (one request), or by O(user_principal_name) across every page of the
-    customer's user list and then among the soft-deleted users, because Partner Center cannot look a user
-    up by user principal name.
+  - A user is found by O(user_id) (one request for an active user; the soft-deleted users are listed too when no
+    active user has that ID), or by O(user_principal_name) across every page of the customer's user list and then
+    among the soft-deleted users, because Partner Center cannot look a user up by user principal name.
   - O(state=absent) soft-deletes the user. Partner Center keeps a soft-deleted user for 30 days; during that
     time O(state=present) restores it, then applies the differences.
+  - With O(licenses) and O(directory_roles) one task describes the whole user. The user is converged first,
+    then its licences, then its roles; everything that can be refused (an unknown SKU or role, too few seats,
+    licences for a user without a usage location) is refused before the first write.
+  - A task that wrote anything reports C(changed), also when it fails half way; RV(writes) lists what it wrote.
 options:
   customer_id:
     description:
@@ -83,19 +87,73 @@ options:
   state:
     description:
       - V(present) creates the user, restores it if it is soft-deleted, and updates the fields that differ.
-      - V(absent) soft-deletes an active user; a soft-deleted or missing user is left as it is.
+      - V(absent) soft-deletes an active user; a soft-deleted or missing user is left as it is. O(licenses) and
+        O(directory_roles) are then ignored (a soft delete releases the licences); to take them away first, run the task
+        with V(set: []) for both before the one with O(state=absent).
     type: str
     choices: [present, absent]
     default: present
+  licenses:
+    description:
+      - The user's licences. Each entry is a SKU part number (C(skuPartNumber), matched ignoring case, such as V(SPE_E3))
+        or a SKU ID (a GUID), as M(partnercenter.csp.partnercenter_customer_sku_info) lists them.
+      - Left out, or with none of its keys given, the licences are neither read nor changed.
+      - An unknown SKU, more new assignments of a SKU than it has seats available, and licences for a user without a
+        usage location are refused before any write.
+      - Partner Center takes the licences of one licence group per request, so the module sends one licence update per
+        group, with that group's assignments and removals together.
+      - See the licences and roles guide in the collection's documentation.
+    type: dict
+    suboptions:
+      add:
+        description: Licences to assign; the user's other licences are kept.
+        type: list
+        elements: str
+      remove:
+        description: Licences to take away; the user's other licences are kept.
+        type: list
+        elements: str
+      set:
+        description:
+          - The user's licences exactly; V([]) removes them all.
+          - Cannot be combined with O(licenses.add) or O(licenses.remove).
+        type: list
+        elements: str
+  directory_roles:
+    description:
+      - The user's Entra directory roles. Each entry is a role name as the tenant names it (matched ignoring case, such as
+        V(User Administrator)) or a role ID (the Entra role template ID, the same in every tenant; names can change).
+      - Left out, or with none of its keys given, the roles are neither read nor changed.
+      - A role that is not activated in the tenant is refused before any write.
+    type: dict
+    suboptions:
+      add:
+        description: Roles to give the user; its other roles are kept.
+        type: list
+        elements: str
+      remove:
+        description: Roles to take from the user; its other roles are kept.
+        type: list
+        elements: str
+      set:
+        description:
+          - The user's roles exactly; V([]) removes them all.
+          - Cannot be combined with O(directory_roles.add) or O(directory_roles.remove).
+        type: list
+        elements: str
 extends_documentation_fragment:
   - partnercenter.csp.connection
   - partnercenter.csp.attributes
 notes:
   - "GDAP roles the signed-in agent needs in the customer tenant: Directory Readers, Global Reader or User Administrator
     to read; User Administrator or Directory Writers to create, update, delete and restore; User Administrator or
-    Privileged Authentication Administrator to reset a password (O(update_password=always))."
+    Privileged Authentication Administrator to reset a password (O(update_password=always)); License Administrator or
+    User Administrator for O(licenses); Privileged Role Administrator for O(directory_roles)."
   - A create answered with "already exists", because another run created the same user meanwhile, is followed by
-    a fresh read, and the module converges on the user that exists instead of failing.
+    a fresh read, and the module converges on the user that exists instead of failing. When the create's first answer
+    was lost and its retry is answered "already exists", the user found is this task's own: RV(action) is V(created).
+  - A write whose answer was lost and whose retries all failed may have been applied; the task then fails with
+    C(changed=true) and says so. Run it again: it reads before it writes.
 seealso:
   - module: partnercenter.csp.partnercenter_customer_user_info
   - module: partnercenter.csp.partnercenter_customer_users
@@ -157,6 +215,31 @@ EXAMPLES = r"""
         update_password: always
         force_change_password: true
 
+    - name: Give a user its licence and make it a User Administrator
+      partnercenter.csp.partnercenter_customer_user:
+        customer_id: 46a62ece-10ad-42e5-b3f1-b2ed53e6fc08
+        user_principal_name: ada@contoso.onmicrosoft.com
+        licenses:
+          add: [SPE_E3]
+        directory_roles:
+          add: [User Administrator]
+
+    - name: Replace whatever licences a user has with Business Standard
+      partnercenter.csp.partnercenter_customer_user:
+        customer_id: 46a62ece-10ad-42e5-b3f1-b2ed53e6fc08
+        user_principal_name: grace@contoso.onmicrosoft.com
+        licenses:
+          set: [O365_BUSINESS_PREMIUM]
+
+    - name: Offboard, step 1 - take every licence and role away
+      partnercenter.csp.partnercenter_customer_user:
+        customer_id: 46a62ece-10ad-42e5-b3f1-b2ed53e6fc08
+        user_principal_name: former.employee@contoso.onmicrosoft.com
+        licenses:
+          set: []
+        directory_roles:
+          set: []
+
     - name: Soft-delete a user (restorable for 30 days)
       partnercenter.csp.partnercenter_customer_user:
         customer_id: 46a62ece-10ad-42e5-b3f1-b2ed53e6fc08
@@ -171,12 +254,31 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+action:
+  description:
+    - What the task did to the user (in check mode, would do), V(created), V(updated), V(restored), V(deleted) or
+      V(unchanged); V(failed) when it failed (RV(writes) then says what was written before the failure).
+    - A restored user that was also updated, or a created user that also got its licences, is V(restored) or V(created).
+  returned: always
+  type: str
+  sample: created
+writes:
+  description:
+    - The writes the task made (in check mode, would make), in order. Never holds a password.
+    - C(operation) is V(create), V(restore), V(update) (with C(fields), the options written), V(reset_password),
+      V(delete), V(update_licenses) (with C(license_group), C(assigned) and C(removed) part numbers), V(add_role) or
+      V(remove_role) (with C(role)).
+    - C(uncertain=true) marks a write whose answer was lost and whose retries failed, so it may or may not have been applied.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"operation": "create"}, {"operation": "update_licenses", "license_group": "group1", "assigned": ["SPE_E3"], "removed": []}]
 user:
   description:
     - The user after the task; in check mode, the user as the task would leave it (a user that would be created has
       no RV(user.id) yet).
     - Never contains a password, although Partner Center echoes it when a user is created.
-    - V(null) when O(state=absent) and the user does not exist.
+    - V(null) when O(state=absent) and the user does not exist, or went away before the task could delete it.
   returned: always
   type: dict
   contains:
@@ -217,17 +319,32 @@ user:
       type: str
       sample: none
     soft_deletion_time:
-      description: When the user was soft-deleted (UTC), the start of its 30-day restore window.
+      description:
+        - When the user was soft-deleted (UTC), the start of its 30-day restore window.
+        - V(null) right after this task deleted the user, since Partner Center's delete answers no body;
+          M(partnercenter.csp.partnercenter_customer_user_info) with O(partnercenter.csp.partnercenter_customer_user_info#module:deleted=true) reads it.
       type: str
       sample: null
     last_directory_sync_time:
       description: The last directory synchronisation (UTC), when Entra Connect syncs the tenant.
       type: str
       sample: null
+    licenses:
+      description: The user's licences after the task, as sorted SKU part numbers.
+      returned: when O(licenses) is managed
+      type: list
+      elements: str
+      sample: [SPE_E3]
+    directory_roles:
+      description: The user's directory roles after the task, as sorted role names.
+      returned: when O(directory_roles) is managed
+      type: list
+      elements: str
+      sample: [User Administrator]
 diff:
   description:
-    - The managed fields and the state before and after, with C(--diff). A password that is set shows only as
-      C(VALUE_SPECIFIED_IN_NO_LOG_PARAMETER).
+    - The managed fields and the state before and after, with C(--diff), and the sorted licences and roles when the task
+      manages them. A password that is set shows only as C(VALUE_SPECIFIED_IN_NO_LOG_PARAMETER).
   returned: when diff mode is on
   type: dict
   contains:
@@ -239,15 +356,19 @@ diff:
       type: dict
 """
 
-from ansible_collections.partnercenter.csp.plugins.module_utils.base_module import PartnerCenterModule
-from ansible_collections.partnercenter.csp.plugins.module_utils.customer_users import CustomerUsersApi
-from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError
-from ansible_collections.partnercenter.csp.plugins.module_utils.user_convergence import UserSpec, converge, find_user
-from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import (
-    UserInputError,
-    user_options_spec,
-    validate_user_options,
-)
+from ansible_collections.partnercenter.csp.plugins.module_utils.ansible_module import PartnerCenterModule
+from ansible_collections.partnercenter.csp.plugins.module_utils.customer_context import CustomerContext
+from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError, UserInputError
+from ansible_collections.partnercenter.csp.plugins.module_utils.facets import ConvergenceFailure
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_convergence import UserConvergence, UserSpec, find_user
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import user_options_spec, validate_user_options
+
+
+def result_of(module, outcome):
+    result = outcome.result()
+    if module._diff:
+        result["diff"] = outcome.diff()
+    return result
 
 
 def main():
@@ -261,17 +382,16 @@ def main():
     try:
         validate_user_options(module.params)
         spec = UserSpec(module.params)
-        api = CustomerUsersApi(module.client, module.params["customer_id"])
-        outcome = converge(api, spec, find_user(api, spec), module.check_mode)
+        context = CustomerContext.for_client(module.client, module.params["customer_id"])
+        convergence = UserConvergence(context, spec, find_user(context.users, spec)).read().plan()
+        outcome = convergence.apply(module.check_mode)
     except UserInputError as error:
         module.fail_json(msg=str(error))
+    except ConvergenceFailure as failure:
+        module.fail_from_error(failure.error, msg=str(failure), **result_of(module, failure.outcome))
     except PartnerCenterError as error:
         module.fail_from_error(error)
-
-    result = dict(changed=outcome.changed, user=outcome.after)
-    if module._diff:
-        result["diff"] = outcome.diff()
-    module.exit_json(**result)
+    module.exit_json(**result_of(module, outcome))
 
 
 if __name__ == "__main__":

@@ -123,9 +123,9 @@ users:
       sample: null
 """
 
-from ansible_collections.partnercenter.csp.plugins.module_utils.base_module import PartnerCenterModule
-from ansible_collections.partnercenter.csp.plugins.module_utils.customer_users import CustomerUsersApi
+from ansible_collections.partnercenter.csp.plugins.module_utils.ansible_module import PartnerCenterModule
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError
+from ansible_collections.partnercenter.csp.plugins.module_utils.users_api import UsersApi
 from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import (
     UserInputError,
     user_from_api,
@@ -162,7 +162,7 @@ def main():
     params = module.params
     try:
         validate_lookup_options(params)
-        api = CustomerUsersApi(module.client, params["customer_id"])
+        api = UsersApi(module.client, params["customer_id"])
         users = read_users(api, params["user_id"], params["user_principal_name"], params["deleted"])
     except UserInputError as error:
         module.fail_json(msg=str(error))

@@ -17,8 +17,11 @@ description:
     start and a full user-list read per user. The P(partnercenter.csp.tenant_onboarding#role) role uses it.
   - The customer's active users are listed once; the soft-deleted users are listed once, only when a user is not
     among the active ones. A user found there is then addressed by its ID.
-  - Every user is checked before anything is written, so a user that cannot be created (no password, say) fails
-    the task without any write.
+  - Every user is checked before anything is written, so a user that cannot be created (no password, say), two items
+    that name the same user (by ID and by user principal name, say), an unknown SKU or role, or more new assignments
+    of a SKU than it has seats for all the users together, fail the task without any write.
+  - Tenant-wide reads are made once per task (the customer's SKUs, its roles, the members of each role named);
+    a user's licences are read only when its item manages them.
 options:
   customer_id:
     description: The customer's tenant ID (a GUID).
@@ -28,7 +31,8 @@ options:
     description:
       - The users to converge. Each item takes the user options of M(partnercenter.csp.partnercenter_customer_user),
         with the same meaning and defaults.
-      - A user may appear only once (by O(users[].user_id) or, ignoring case, O(users[].user_principal_name)).
+      - A user may appear only once, whether named by O(users[].user_id) or, ignoring case, O(users[].user_principal_name);
+        duplicates are found by the user they resolve to.
     type: list
     elements: dict
     required: true
@@ -72,10 +76,51 @@ options:
         choices: [on_create, always]
         default: on_create
       state:
-        description: V(present) creates, restores and updates; V(absent) soft-deletes an active user.
+        description:
+          - V(present) creates, restores and updates; V(absent) soft-deletes an active user.
+          - With V(absent), O(users[].licenses) and O(users[].directory_roles) are ignored.
         type: str
         choices: [present, absent]
         default: present
+      licenses:
+        description:
+          - The user's licences, as in M(partnercenter.csp.partnercenter_customer_user)'s
+            O(partnercenter.csp.partnercenter_customer_user#module:licenses).
+        type: dict
+        suboptions:
+          add:
+            description: Licences to assign (SKU part numbers or IDs); the user's other licences are kept.
+            type: list
+            elements: str
+          remove:
+            description: Licences to take away; the user's other licences are kept.
+            type: list
+            elements: str
+          set:
+            description: The user's licences exactly; V([]) removes them all. Not with O(users[].licenses.add) or O(users[].licenses.remove).
+            type: list
+            elements: str
+      directory_roles:
+        description:
+          - The user's directory roles, as in M(partnercenter.csp.partnercenter_customer_user)'s
+            O(partnercenter.csp.partnercenter_customer_user#module:directory_roles).
+          - With O(users[].directory_roles.add) or O(users[].directory_roles.remove), the roles are learnt from the member
+            list of each role named (read once per task), so RV(results[].user.directory_roles) lists only the roles the
+            task names; with O(users[].directory_roles.set) the user's roles are read.
+        type: dict
+        suboptions:
+          add:
+            description: Roles to give the user (names or role IDs); its other roles are kept.
+            type: list
+            elements: str
+          remove:
+            description: Roles to take from the user; its other roles are kept.
+            type: list
+            elements: str
+          set:
+            description: The user's roles exactly; V([]) removes them all. Not with O(users[].directory_roles.add) or O(users[].directory_roles.remove).
+            type: list
+            elements: str
   concurrency:
     description:
       - How many writes are in flight at once. A C(429) answer with C(Retry-After) pauses all of them.
@@ -88,8 +133,10 @@ extends_documentation_fragment:
 notes:
   - "GDAP roles the signed-in agent needs in the customer tenant: Directory Readers, Global Reader or User Administrator
     to read; User Administrator or Directory Writers to create, update, delete and restore; User Administrator or
-    Privileged Authentication Administrator to reset a password."
-  - When some users fail, the task fails after the others are done, and RV(results) says which user failed and why.
+    Privileged Authentication Administrator to reset a password; License Administrator or User Administrator for
+    licences; Privileged Role Administrator for directory roles."
+  - When some users fail, the task fails after the others are done, and RV(results) says which user failed, why, and
+    what was written for it before it failed. The task reports C(changed) whenever anything was written.
 seealso:
   - module: partnercenter.csp.partnercenter_customer_user
   - module: partnercenter.csp.partnercenter_customer_user_info
@@ -127,17 +174,28 @@ results:
   elements: dict
   contains:
     user_principal_name:
-      description: The user principal name the item gave (or the user's, when the item named it by ID).
+      description:
+        - The user's user principal name (after a rename, the new one). For an item given by ID whose user was not
+          found, the ID.
       type: str
       sample: ada@contoso.onmicrosoft.com
     action:
-      description: V(created), V(updated), V(restored), V(deleted), V(unchanged), or V(failed).
+      description:
+        - V(created), V(updated), V(restored), V(deleted), V(unchanged), or V(failed).
+        - A failed user may have been written to before it failed; RV(results[].writes) and RV(results[].changed) say so.
       type: str
       sample: created
     changed:
-      description: Whether the user was (or, in check mode, would be) changed.
+      description: Whether anything was written for the user (or, in check mode, would be), before a failure too.
       type: bool
       sample: true
+    writes:
+      description:
+        - The writes made for the user (in check mode, that would be made), in order, as in
+          RV(partnercenter.csp.partnercenter_customer_user#module:writes).
+      type: list
+      elements: dict
+      sample: [{"operation": "restore"}, {"operation": "update", "fields": ["display_name"]}]
     user:
       description:
         - The user after the task, with the keys of RV(partnercenter.csp.partnercenter_customer_user#module:user);
@@ -149,7 +207,9 @@ results:
       type: str
       returned: when RV(results[].action) is V(failed)
 summary:
-  description: The user principal names by action.
+  description:
+    - The user principal names by action. A user that failed is listed under RV(summary.failed) and also under what
+      was done for it before it failed (a user restored, then failing on its password, is under RV(summary.restored) too).
   returned: always
   type: dict
   contains:
@@ -187,51 +247,11 @@ diff:
   elements: dict
 """
 
-from concurrent.futures import ThreadPoolExecutor
-
-from ansible_collections.partnercenter.csp.plugins.module_utils.base_module import PartnerCenterModule
-from ansible_collections.partnercenter.csp.plugins.module_utils.customer_users import CustomerUsersApi
-from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError
-from ansible_collections.partnercenter.csp.plugins.module_utils.user_convergence import (
-    ACTIONS,
-    UserIndex,
-    UserSpec,
-    check_creatable,
-    converge,
-)
-from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import (
-    UserInputError,
-    user_options_spec,
-    validate_user_options,
-)
-
-MAX_CONCURRENCY = 16
-
-
-def read_specs(customer_id, users):
-    """UserSpecs for the items, refusing malformed and duplicate items before any request."""
-    specs, seen = [], set()
-    for position, options in enumerate(users):
-        prefix = "users[%d]: " % position
-        try:
-            validate_user_options(dict(options, customer_id=customer_id))
-        except UserInputError as error:
-            raise UserInputError(prefix + str(error))
-        spec = UserSpec(options)
-        for key in spec.keys():
-            if key in seen:
-                raise UserInputError(prefix + "%s appears more than once in users" % spec.label)
-            seen.add(key)
-        specs.append(spec)
-    return specs
-
-
-def item_result(spec, outcome=None, error=None):
-    if error is not None:
-        return dict(user_principal_name=spec.label, action="failed", changed=False, user=None, msg=str(error))
-    user = outcome.after or outcome.before or {}
-    return dict(user_principal_name=user.get("user_principal_name") or spec.label, action=outcome.action,
-                changed=outcome.changed, user=outcome.after)
+from ansible_collections.partnercenter.csp.plugins.module_utils.ansible_module import PartnerCenterModule
+from ansible_collections.partnercenter.csp.plugins.module_utils.customer_context import CustomerContext
+from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError, UserInputError
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_batch import MAX_CONCURRENCY, converge_users, read_specs
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import user_options_spec
 
 
 def main():
@@ -249,38 +269,18 @@ def main():
         module.fail_json(msg="concurrency must be between 1 and %d, got %d" % (MAX_CONCURRENCY, params["concurrency"]))
     try:
         specs = read_specs(params["customer_id"], params["users"])
-        api = CustomerUsersApi(module.client, params["customer_id"])
-        index = UserIndex(api)
-        currents = [index.find(spec) for spec in specs]
-        for spec, current in zip(specs, currents):
-            check_creatable(spec, current)
+        context = CustomerContext.for_client(module.client, params["customer_id"], bulk=True)
+        batch = converge_users(context, specs, module.check_mode, params["concurrency"])
     except UserInputError as error:
         module.fail_json(msg=str(error))
     except PartnerCenterError as error:
         module.fail_from_error(error)
 
-    def converge_item(item):
-        spec, current = item
-        try:
-            outcome = converge(api, spec, current, module.check_mode)
-        except (UserInputError, PartnerCenterError) as error:
-            return spec, None, error
-        return spec, outcome, None
-
-    with ThreadPoolExecutor(max_workers=params["concurrency"]) as pool:
-        converged = list(pool.map(converge_item, zip(specs, currents)))
-
-    results = [item_result(spec, outcome, error) for spec, outcome, error in converged]
-    summary = dict((action, [r["user_principal_name"] for r in results if r["action"] == action]) for action in ACTIONS + ("failed",))
-    output = dict(changed=any(r["changed"] for r in results), results=results, summary=summary)
+    output = dict(changed=batch.changed, results=batch.results, summary=batch.summary)
     if module._diff:
-        output["diff"] = [
-            dict(outcome.diff(), before_header=result["user_principal_name"], after_header=result["user_principal_name"])
-            for (spec, outcome, error), result in zip(converged, results) if outcome is not None and outcome.changed
-        ]
-    if summary["failed"]:
-        module.fail_json(msg="%d of %d users failed: %s" % (len(summary["failed"]), len(results), "; ".join(
-            "%s: %s" % (r["user_principal_name"], r["msg"]) for r in results if r["action"] == "failed")), **output)
+        output["diff"] = batch.diff
+    if batch.failure:
+        module.fail_json(msg=batch.failure, **output)
     module.exit_json(**output)
 
 

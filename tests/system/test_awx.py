@@ -47,10 +47,10 @@ def inject_env(definition, inputs):
 
 @pytest.fixture(scope="module")
 def connection_spec(staged_collection):
-    """connection_argument_spec() of the staged collection's base_module.py, imported for real."""
+    """connection_argument_spec() of the staged collection's connection.py, imported for real."""
     sys.path.insert(0, staged_collection)
     try:
-        module = importlib.import_module("ansible_collections.partnercenter.csp.plugins.module_utils.base_module")
+        module = importlib.import_module("ansible_collections.partnercenter.csp.plugins.module_utils.connection")
         return module.connection_argument_spec()
     finally:
         sys.path.remove(staged_collection)
@@ -97,7 +97,7 @@ def test_injected_variables_are_exactly_env_fallbacks_of_the_connection_options(
 def test_unset_optional_fields_inject_the_module_defaults(connection_spec, monkeypatch):
     """AWX injects every variable, empty or not: the result must still be valid module options."""
     from ansible.module_utils.common.arg_spec import ArgumentSpecValidator  # pylint: disable=import-outside-toplevel
-    base_module = sys.modules["ansible_collections.partnercenter.csp.plugins.module_utils.base_module"]
+    connection = sys.modules["ansible_collections.partnercenter.csp.plugins.module_utils.connection"]
 
     env = inject_env(credential_type(), {"tenant_id": "contoso.onmicrosoft.com", "client_id": "app", "refresh_token": "rt"})
     assert env["PARTNERCENTER_API_URL"] == env["PARTNERCENTER_AUTHORITY_HOST"] == env["PARTNERCENTER_CLIENT_SECRET"] == ""
@@ -114,7 +114,7 @@ def test_unset_optional_fields_inject_the_module_defaults(connection_spec, monke
     assert params["client_secret"] is None  # empty: a public client
     assert params["api_url"] == connection_spec["api_url"]["default"]
     assert params["authority_host"] == connection_spec["authority_host"]["default"]
-    assert base_module.check_connection_params(params) is None
+    assert connection.check_connection_params(params) is None
 
     given = inject_env(credential_type(), {"tenant_id": "t", "client_id": "c", "refresh_token": "r", "client_secret": "s",
                                            "api_url": "https://pc.example", "authority_host": "https://login.example"})

@@ -2,7 +2,7 @@
 # Copyright: Contributors to the partnercenter.csp project
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""An in-memory stand-in for CustomerUsersApi, for tests of convergence and modules without HTTP."""
+"""In-memory stand-ins for the endpoint classes (users_api.UsersApi, ...), for tests of convergence and modules without HTTP."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -12,7 +12,7 @@ import uuid
 
 
 class FakeUsersApi:
-    """CustomerUsersApi over a dict, recording every call."""
+    """users_api.UsersApi over a dict, recording every call."""
 
     def __init__(self, users=()):
         self.users = dict((user["id"], copy.deepcopy(user)) for user in users)

@@ -14,8 +14,8 @@ from ansible.module_utils import basic
 
 from ansible_collections.partnercenter.csp.plugins.doc_fragments.connection import ModuleDocFragment
 from ansible_collections.partnercenter.csp.plugins.module_utils.api_client import PartnerCenterClient
-from ansible_collections.partnercenter.csp.plugins.module_utils.base_module import (
-    PartnerCenterModule,
+from ansible_collections.partnercenter.csp.plugins.module_utils.ansible_module import PartnerCenterModule
+from ansible_collections.partnercenter.csp.plugins.module_utils.connection import (
     check_connection_params,
     connection_argument_spec,
     non_empty_env_fallback,

@@ -10,15 +10,13 @@ import uuid
 import pytest
 
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError
-from ansible_collections.partnercenter.csp.plugins.module_utils.user_convergence import (
-    UserIndex,
-    UserSpec,
-    check_creatable,
-    converge,
-    find_user,
-)
+from ansible_collections.partnercenter.csp.plugins.module_utils.customer_context import CustomerContext
+from ansible_collections.partnercenter.csp.plugins.module_utils.facets import ConvergenceFailure
+from ansible_collections.partnercenter.csp.plugins.module_utils.profile_facet import check_creatable
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_batch import UserIndex
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_convergence import UserSpec, converge, find_user
 from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import PASSWORD_PLACEHOLDER, UserInputError
-from ansible_collections.partnercenter.csp.tests.unit.fake_users_api import FakeUsersApi, api_user
+from ansible_collections.partnercenter.csp.tests.unit.fake_apis import FakeUsersApi, api_user
 
 PASSWORD = "Correct-Horse-7"
 
@@ -29,7 +27,7 @@ def spec(**options):
 
 
 def run(api, user_spec, check_mode=False):
-    return converge(api, user_spec, find_user(api, user_spec), check_mode)
+    return converge(CustomerContext(api), user_spec, find_user(api, user_spec), check_mode)
 
 
 NEW_USER = dict(display_name="Ada Lovelace", usage_location="GB", password=PASSWORD)
@@ -187,17 +185,19 @@ def test_create_that_lost_a_race_converges_on_the_existing_user():
         return original_create(body)
 
     api.create = create_after_the_racer
-    outcome = converge(api, spec(**NEW_USER), None, False)
+    outcome = converge(CustomerContext(api), spec(**NEW_USER), None, False)
     assert outcome.action == "updated"
     assert api.users[racer["id"]]["displayName"] == "Ada Lovelace"
     assert len(api.users) == 1
 
 
-def test_other_create_errors_propagate():
+def test_other_create_errors_propagate_with_nothing_written():
     api = FakeUsersApi()
     api.create_error = PartnerCenterError("forbidden", status=403, code=900308, description="Insufficient privileges")
-    with pytest.raises(PartnerCenterError):
-        converge(api, spec(**NEW_USER), None, False)
+    with pytest.raises(ConvergenceFailure) as caught:
+        converge(CustomerContext(api), spec(**NEW_USER), None, False)
+    assert caught.value.error.status == 403
+    assert caught.value.outcome.action == "failed" and not caught.value.outcome.changed and caught.value.outcome.writes == []
 
 
 def test_user_index_reads_each_list_once_and_the_deleted_list_only_when_needed():

@@ -11,8 +11,9 @@ import json
 
 import pytest
 
-from ansible_collections.partnercenter.csp.plugins.module_utils.base_module import PartnerCenterModule
-from ansible_collections.partnercenter.csp.tests.unit.fake_users_api import FakeUsersApi
+from ansible_collections.partnercenter.csp.plugins.module_utils.ansible_module import PartnerCenterModule
+from ansible_collections.partnercenter.csp.plugins.module_utils.customer_context import CustomerContext
+from ansible_collections.partnercenter.csp.tests.unit.fake_apis import FakeUsersApi
 from ansible_collections.partnercenter.csp.tests.unit.module_args import module_args
 
 
@@ -21,7 +22,7 @@ CONNECTION = dict(access_token="unit-test-access-token")
 
 
 class ModuleRunner:
-    """Runs module.main() with a FakeUsersApi behind CustomerUsersApi; returns the result and raw output."""
+    """Runs module.main() with a FakeUsersApi behind the customer's endpoints; returns the result and raw output."""
 
     def __init__(self, monkeypatch, capsys):
         self.monkeypatch = monkeypatch
@@ -30,7 +31,11 @@ class ModuleRunner:
         monkeypatch.setattr(PartnerCenterModule, "client", property(lambda module: object()))
 
     def __call__(self, module, check_mode=False, diff=False, **args):
-        self.monkeypatch.setattr(module, "CustomerUsersApi", lambda client, customer_id: self.api)
+        if hasattr(module, "CustomerContext"):
+            self.monkeypatch.setattr(module.CustomerContext, "for_client",
+                                     classmethod(lambda cls, client, customer_id, bulk=False: CustomerContext(self.api, bulk=bulk)))
+        else:
+            self.monkeypatch.setattr(module, "UsersApi", lambda client, customer_id: self.api)
         args = dict(CONNECTION, customer_id=CUSTOMER, _ansible_check_mode=check_mode, _ansible_diff=diff, **args)
         with module_args(args):
             with pytest.raises(SystemExit):

@@ -7,7 +7,7 @@ __metaclass__ = type
 
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError
 from ansible_collections.partnercenter.csp.plugins.modules import partnercenter_customer_user as module
-from ansible_collections.partnercenter.csp.tests.unit.fake_users_api import api_user
+from ansible_collections.partnercenter.csp.tests.unit.fake_apis import api_user
 
 PASSWORD = "Correct-Horse-7"
 UPN = "ada@contoso.onmicrosoft.com"

@@ -1,0 +1,75 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the partnercenter.csp project
+# Simplified BSD License (see https://opensource.org/licenses/BSD-2-Clause)
+
+"""CustomerContext: one task's view of one customer.
+
+The endpoint objects, and the tenant-wide reads that facets share, each made lazily and at most
+once per task (the customer's SKUs, its directory roles, the members of each role named), so a
+task over many users stays at its request floor. Also the seat ledger: the licences a task adds,
+summed over all its users before anything is written. Thread-safe.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import threading
+
+from ansible_collections.partnercenter.csp.plugins.module_utils.directory_roles_api import DirectoryRolesApi
+from ansible_collections.partnercenter.csp.plugins.module_utils.errors import UserInputError
+from ansible_collections.partnercenter.csp.plugins.module_utils.licenses_api import LicensesApi
+from ansible_collections.partnercenter.csp.plugins.module_utils.users_api import UsersApi
+
+
+class CustomerContext:
+    """bulk: the task converges many users (role memberships then come from each named role's member list,
+    read once, instead of a read per user)."""
+
+    def __init__(self, users, licenses=None, roles=None, bulk=False):
+        self.users = users
+        self.licenses = licenses
+        self.roles = roles
+        self.bulk = bulk
+        self._lock = threading.Lock()
+        self._once = {}
+        self._seats = {}
+
+    @classmethod
+    def for_client(cls, client, customer_id, bulk=False):
+        return cls(UsersApi(client, customer_id), LicensesApi(client, customer_id), DirectoryRolesApi(client, customer_id), bulk)
+
+    def _read_once(self, key, read):
+        # One lock per key: a second thread asking for the same read waits for the first.
+        with self._lock:
+            entry = self._once.get(key)
+            if entry is None:
+                entry = self._once[key] = [threading.Lock(), None, False]
+        with entry[0]:
+            if not entry[2]:
+                entry[1] = read()
+                entry[2] = True
+            return entry[1]
+
+    def subscribed_skus(self):
+        """The customer's SubscribedSku items, read once."""
+        return self._read_once("skus", self.licenses.subscribed_skus)
+
+    def tenant_roles(self):
+        """The customer's activated directory roles, read once."""
+        return self._read_once("roles", self.roles.tenant_roles)
+
+    def role_member_ids(self, role_id):
+        """The ids (lower case) of one role's members, every page read once per task."""
+        return self._read_once("members:" + role_id.lower(),
+                               lambda: frozenset((member.get("id") or "").lower() for member in self.roles.members(role_id)))
+
+    def reserve_seats(self, sku_id, count, name, available):
+        """Count count more seats of a SKU for this task; refuse when the task's total would exceed what is available."""
+        with self._lock:
+            total = self._seats.get(sku_id, 0) + count
+            if available is not None and total > available:
+                raise UserInputError(
+                    "licenses: not enough seats of %s: this task assigns it to %d user%s, and %d %s available; buy more seats "
+                    "or assign fewer, nothing was written" % (name, total, "" if total == 1 else "s", available,
+                                                              "is" if available == 1 else "are"))
+            self._seats[sku_id] = total

@@ -1,0 +1,43 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the partnercenter.csp project
+# Simplified BSD License (see https://opensource.org/licenses/BSD-2-Clause)
+
+"""The Partner Center licence calls of one customer, one method per call.
+
+Subscribed SKUs (the customer's licences and seats), a user's licences, and licence updates.
+Bodies in and out are the service's camelCase dicts.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.partnercenter.csp.plugins.module_utils.api_client import collection_items
+
+OUT_OF_SEATS = 60012
+
+
+def update_body(assign_ids, remove_ids):
+    """One licence update; every SKU in it must belong to one licence group."""
+    return {
+        "licensesToAssign": [{"skuId": sku_id, "excludedPlans": None} for sku_id in assign_ids],
+        "licensesToRemove": list(remove_ids) or None,
+        "attributes": {"objectType": "LicenseUpdate"},
+    }
+
+
+class LicensesApi:
+    def __init__(self, client, customer_id):
+        self.client = client
+        self.customer_path = "/customers/%s" % customer_id
+
+    def subscribed_skus(self):
+        """The customer's SubscribedSku items (every licence group)."""
+        return collection_items(self.client.get(self.customer_path + "/subscribedskus"))
+
+    def user_licenses(self, user_id):
+        """The License items of one active user."""
+        return collection_items(self.client.get("%s/users/%s/licenses" % (self.customer_path, user_id)))
+
+    def update(self, user_id, assign_ids, remove_ids):
+        """Assign and remove licences of one licence group for one user (201, the LicenseUpdate)."""
+        return self.client.post("%s/users/%s/licenseupdates" % (self.customer_path, user_id), update_body(assign_ids, remove_ids))

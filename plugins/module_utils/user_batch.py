@@ -1,0 +1,156 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the partnercenter.csp project
+# Simplified BSD License (see https://opensource.org/licenses/BSD-2-Clause)
+
+"""Many users of one customer in one task: what the bulk module and the role run.
+
+1. Every item is validated (no request yet), and items that name the same user by the same key
+   are refused.
+2. The customer's users are listed once (the soft-deleted list only when an item is not among
+   the active users); items that turn out to name the same user (an id and a user principal name,
+   say) are refused, before any write.
+3. Each user's facets are read (in parallel), then every user is planned: every refusal (a user
+   that cannot be created, an unknown SKU or role, too few seats for the whole task) fails the
+   task with nothing written.
+4. The users are converged in parallel; a 429 pauses every thread. A user that fails is reported
+   with what was written before its failure.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.partnercenter.csp.plugins.module_utils.errors import UserInputError
+from ansible_collections.partnercenter.csp.plugins.module_utils.facets import ACTIONS, ConvergenceFailure
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_convergence import UserConvergence, UserSpec
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import validate_user_options
+
+MAX_CONCURRENCY = 16
+
+
+class UserIndex:
+    """The customer's users, read once: the active list on first use, the soft-deleted list
+    only when a user is not among the active ones."""
+
+    def __init__(self, users):
+        self.users = users
+        self._lists = {}
+
+    def _listing(self, name):
+        if name not in self._lists:
+            listed = self.users.list_active() if name == "active" else self.users.list_deleted()
+            by_key = {}
+            for user in listed:
+                by_key["id:" + (user.get("id") or "").lower()] = user
+                by_key["upn:" + (user.get("userPrincipalName") or "").lower()] = user
+            self._lists[name] = by_key
+        return self._lists[name]
+
+    def find(self, spec):
+        key = spec.keys()[0]
+        for name in ("active", "deleted"):
+            user = self._listing(name).get(key)
+            if user is not None:
+                return user
+        return None
+
+
+def read_specs(customer_id, items):
+    """UserSpecs for the items, refusing malformed items and items that repeat a key, before any request."""
+    specs, seen = [], {}
+    for position, options in enumerate(items):
+        prefix = "users[%d]" % position
+        try:
+            validate_user_options(dict(options, customer_id=customer_id), prefix=prefix + ".")
+        except UserInputError as error:
+            raise UserInputError("%s: %s" % (prefix, error))
+        spec = UserSpec(options)
+        for key in spec.keys():
+            if key in seen:
+                raise UserInputError("%s: %s appears more than once in users (also users[%d])" % (prefix, spec.label, seen[key]))
+            seen[key] = position
+        specs.append(spec)
+    return specs
+
+
+def refuse_same_user_twice(specs, currents):
+    """Refuse two items that name one user, in any mix of user_id and user_principal_name, by the user they resolved to,
+    or that would leave two users with one user principal name (a rename onto another item's user)."""
+    seen = {}
+    for position, (spec, current) in enumerate(zip(specs, currents)):
+        upn_after = spec.desired.get("user_principal_name") or (current or {}).get("userPrincipalName") or spec.user_principal_name
+        names = ["id:" + current["id"].lower()] if current is not None else []
+        if upn_after:
+            names.append("upn:" + upn_after.lower())
+        for name in names:
+            other = seen.setdefault(name, position)
+            if other != position:
+                raise UserInputError("users[%d] and users[%d] name the same user (%s): give each user once; nothing was written"
+                                     % (other, position, upn_after or spec.label))
+
+
+def _in_pool(concurrency, function, items):
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        return list(pool.map(function, items))
+
+
+def item_result(convergence, outcome, error=None):
+    """One entry of results: who, the action, whether anything was written, the user, the writes, and why it failed."""
+    user = outcome.after or outcome.before or {}
+    result = dict(user_principal_name=user.get("user_principal_name") or convergence.spec.label)
+    result.update(outcome.result())
+    if error is not None:
+        result["msg"] = str(error)
+    return result
+
+
+def summarize(outcomes, results):
+    """User principal names by action. A user that failed is listed under failed and under what it did before failing."""
+    summary = dict((action, []) for action in ACTIONS + ("failed",))
+    for outcome, result in zip(outcomes, results):
+        name = result["user_principal_name"]
+        if outcome.failure is None:
+            summary[outcome.action].append(name)
+            continue
+        summary["failed"].append(name)
+        for action in outcome.done:
+            summary[action].append(name)
+    return summary
+
+
+class BatchResult:
+    """results (one per item, in order), summary, changed, the diff list, and the failure message (None when all passed)."""
+
+    def __init__(self, convergences, outcomes, errors):
+        self.results = [item_result(c, o, e) for c, o, e in zip(convergences, outcomes, errors)]
+        self.summary = summarize(outcomes, self.results)
+        self.changed = any(result["changed"] for result in self.results)
+        self.diff = [dict(outcome.diff(), before_header=result["user_principal_name"], after_header=result["user_principal_name"])
+                     for outcome, result in zip(outcomes, self.results) if outcome.changed]
+        failed = [result for result in self.results if result["action"] == "failed"]
+        self.failure = None
+        if failed:
+            self.failure = "%d of %d users failed: %s" % (len(failed), len(self.results), "; ".join(
+                "%s: %s" % (result["user_principal_name"], result["msg"]) for result in failed))
+
+
+def converge_users(context, specs, check_mode, concurrency):
+    """Converge the specs (from read_specs) of one customer; a BatchResult. Raises UserInputError or PartnerCenterError
+    for what fails the whole task before any write."""
+    index = UserIndex(context.users)
+    currents = [index.find(spec) for spec in specs]
+    refuse_same_user_twice(specs, currents)
+    convergences = [UserConvergence(context, spec, current, label="users[%d]." % position)
+                    for position, (spec, current) in enumerate(zip(specs, currents))]
+    _in_pool(concurrency, lambda convergence: convergence.read(), [c for c in convergences if c.facets])
+    for convergence in convergences:
+        convergence.plan()
+
+    def apply(convergence):
+        try:
+            return convergence.apply(check_mode), None
+        except ConvergenceFailure as failure:
+            return failure.outcome, failure
+    applied = _in_pool(concurrency, apply, convergences)
+    return BatchResult(convergences, [outcome for outcome, _error in applied], [error for _outcome, error in applied])
