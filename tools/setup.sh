@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Creates the virtualenvs the demo and the test suite use. Idempotent: a venv whose
 # inputs have not changed is kept.
+#   .venv/demo       the newest Python >= 3.10 found, the newest ansible-core pip offers for it,
+#                    the collection's requirements and the emulator's (make demo, make emulator)
 #   .venv/main       Python 3.12, newest ansible-core, the collection's and the tools' deps
 #   .venv/core-2.16  Python 3.11, oldest supported ansible-core, for sanity and units
-# Usage: tools/setup.sh [main|all]
+# Usage: tools/setup.sh [demo|main|all]   (all = main and core-2.16, what the test suite uses)
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 what=${1:-all}
 
 make_venv() {
+    # make_venv DIR PYTHON PIP-ARGS...; STAMP_FILES: the requirement files it depends on
     local dir=$1 python=$2; shift 2
     local stamp="$dir/.inputs" inputs
-    inputs=$(printf '%s\n' "$python" "$@"; cat "$ROOT/requirements.txt" "$ROOT/tests/requirements-dev.txt" "$ROOT/tests/unit/requirements.txt")
+    inputs=$(printf '%s\n' "$python" "$@"; cat "${STAMP_FILES[@]}")
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$inputs" ]; then
         return 0
     fi
@@ -23,7 +26,32 @@ make_venv() {
     printf '%s' "$inputs" > "$stamp"
 }
 
-make_venv "$MAIN_VENV" "$(find_python 3.12)" "$NEWEST_CORE" -r "$ROOT/tests/requirements-dev.txt"
-if [ "$what" = all ]; then
-    make_venv "$OLDEST_VENV" "$(find_python 3.11)" "$OLDEST_CORE" -r "$ROOT/tests/unit/requirements.txt" pytest pytest-xdist
-fi
+case $what in
+    demo)
+        # Only what the demo runs: ansible-core, the collection's requirements, and the emulator's
+        # (its lower bounds as tests/requirements-dev.txt states them); no lint or docs tooling.
+        mapfile -t emulator_deps < <(grep -E '^(trustme|cryptography)\b' "$ROOT/tests/requirements-dev.txt")
+        if [ ${#emulator_deps[@]} -ne 2 ]; then
+            echo "tests/requirements-dev.txt no longer lists trustme and cryptography (the emulator's dependencies)" >&2
+            exit 1
+        fi
+        python=$(find_demo_python)
+        STAMP_FILES=("$ROOT/requirements.txt" "$ROOT/tests/requirements-dev.txt")
+        make_venv "$DEMO_VENV" "$python" "$DEMO_CORE" -r "$ROOT/requirements.txt" "${emulator_deps[@]}"
+        ;;
+    main|all)
+        # Every Python this needs is checked (one line for each that is missing) before any venv is made.
+        if [ "$what" = all ]; then check_pythons 3.12 3.11; else check_pythons 3.12; fi
+        STAMP_FILES=("$ROOT/requirements.txt" "$ROOT/tests/requirements-dev.txt" "$ROOT/tests/unit/requirements.txt")
+        python=$(find_python 3.12)
+        make_venv "$MAIN_VENV" "$python" "$NEWEST_CORE" -r "$ROOT/tests/requirements-dev.txt"
+        if [ "$what" = all ]; then
+            python=$(find_python 3.11)
+            make_venv "$OLDEST_VENV" "$python" "$OLDEST_CORE" -r "$ROOT/tests/unit/requirements.txt" pytest pytest-xdist
+        fi
+        ;;
+    *)
+        echo "usage: tools/setup.sh [demo|main|all]" >&2
+        exit 2
+        ;;
+esac
