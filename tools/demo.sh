@@ -2,24 +2,33 @@
 # The demo behind `make demo`: onboards six demo users into the bundled Partner Center
 # emulator with playbooks/onboard_users.yml, twice. The first run creates them, the second
 # changes nothing. Everything runs on this machine: the emulator listens on 127.0.0.1 only
-# and stops when the demo ends (or after 10 minutes at the latest).
+# and stops when the demo ends (or after 10 minutes at the latest). Needs only a Python 3.10
+# or later: .venv/demo gets the newest one found and the newest ansible-core pip offers for it
+# (tools/setup.sh demo), apart from the test suite's venvs.
 # Usage: tools/demo.sh
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-say "Setting up the virtualenv ($MAIN_VENV) and staging the collection"
-"$ROOT/tools/setup.sh" main
+say "Setting up the virtualenv ($DEMO_VENV) and staging the collection"
+"$ROOT/tools/setup.sh" demo
+"$DEMO_VENV/bin/python" - <<'PY'
+import sys
+
+from ansible.release import __version__
+
+print("Python %d.%d.%d, ansible-core %s" % (sys.version_info[:3] + (__version__,)))
+PY
 STAGED=$("$ROOT/tools/stage.sh")
 COLLECTIONS_PATH=$(cd "$STAGED/../../.." && pwd)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/partnercenter-demo.XXXXXX")
-emulator_pid=
+EMULATOR_PID=
 cleanup() {
-    if [ -n "$emulator_pid" ]; then
-        kill "$emulator_pid" 2>/dev/null || true
-        wait "$emulator_pid" 2>/dev/null || true
+    if [ -n "$EMULATOR_PID" ]; then
+        kill "$EMULATOR_PID" 2>/dev/null || true
+        wait "$EMULATOR_PID" 2>/dev/null || true
     fi
     rm -rf "$work"
 }
@@ -27,24 +36,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 say "Starting the Partner Center emulator (HTTPS on 127.0.0.1)"
-# Its stdout carries the settings, secrets included: keep them in the log file, not on screen.
-PYTHONPATH="$ROOT/tests/emulator" "$MAIN_VENV/bin/python" -m partnercenter_emulator \
-    --state-dir "$work/emulator" --env-file "$work/env.sh" --ready-file "$work/ready.json" \
-    --max-lifetime 600 > "$work/emulator.log" 2>&1 &
-emulator_pid=$!
-for _ in $(seq 100); do
-    [ -s "$work/ready.json" ] && [ -s "$work/env.sh" ] && break
-    kill -0 "$emulator_pid" 2>/dev/null || break
-    sleep 0.1
-done
-if ! [ -s "$work/ready.json" ]; then
-    echo "the emulator did not start:" >&2
-    cat "$work/emulator.log" >&2
-    exit 1
-fi
+# Its stdout carries the settings, secrets included: they stay in its log file, not on screen.
+start_emulator "$work/emulator" --max-lifetime 600
 # The PARTNERCENTER_* variables the modules fall back to (what the AWX credential type injects).
 # shellcheck source=/dev/null
-source "$work/env.sh"
+source "$work/emulator/emulator-env.sh"
 echo "emulator at $PARTNERCENTER_API_URL (partner tenant $PARTNERCENTER_TENANT_ID)"
 
 export ANSIBLE_COLLECTIONS_PATH=$COLLECTIONS_PATH
@@ -54,7 +50,7 @@ export REQUESTS_CA_BUNDLE=$PARTNERCENTER_CA_PATH CURL_CA_BUNDLE=$PARTNERCENTER_C
 export PARTNERCENTER_TOKEN_CACHE_PATH=$work/token-cache/tokens.json
 
 onboard() {
-    (cd "$ROOT" && "$MAIN_VENV/bin/ansible-playbook" playbooks/onboard_users.yml \
+    (cd "$ROOT" && "$DEMO_VENV/bin/ansible-playbook" playbooks/onboard_users.yml \
         -e @playbooks/vars/demo_users.yml -e partnercenter_secure_logging=false --diff) | tee "$work/run$1.log"
 }
 
@@ -75,9 +71,9 @@ say "Recap"
 recap() { grep -E '^localhost +:' "$work/run$1.log" | sed -E 's/ +/ /g'; }
 echo "first run:  $(recap 1)"
 echo "second run: $(recap 2)"
-customer=$("$MAIN_VENV/bin/python" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["partnercenter_customer_id"])' \
+customer=$("$DEMO_VENV/bin/python" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["partnercenter_customer_id"])' \
     "$ROOT/playbooks/vars/demo_users.yml")
-"$MAIN_VENV/bin/python" - "$PARTNERCENTER_EMULATOR_URL" "$customer" "$PARTNERCENTER_CA_PATH" <<'PY'
+"$DEMO_VENV/bin/python" - "$PARTNERCENTER_EMULATOR_URL" "$customer" "$PARTNERCENTER_CA_PATH" <<'PY'
 import sys
 
 import requests
