@@ -8,6 +8,12 @@ source "$(dirname "$0")/env.sh"
 STEPS=(emulator sanity-newest sanity-oldest units-newest units-oldest integration system lint docs build)
 [ $# -gt 0 ] && STEPS=("$@")
 
+# Pre-flight, before anything long: every Python the run needs (setup.sh all makes .venv/main with
+# 3.12 and .venv/core-2.16 with 3.11; units-oldest also runs on 3.8). One line per missing one.
+needed_pythons=(3.12 3.11)
+[[ " ${STEPS[*]} " == *" units-oldest "* ]] && needed_pythons+=(3.8)
+check_pythons "${needed_pythons[@]}" || exit 1
+
 "$ROOT/tools/setup.sh" all || exit 1
 # ansible-test's shellcheck sanity test needs the shellcheck binary (Debian's package); without it
 # the test is skipped with a warning, so install it where that is possible.
