@@ -89,7 +89,7 @@ options:
       - V(present) creates the user, restores it if it is soft-deleted, and updates the fields that differ.
       - V(absent) soft-deletes an active user; a soft-deleted or missing user is left as it is. O(licenses) and
         O(directory_roles) are then ignored (a soft delete releases the licences); to take them away first, run the task
-        with V(set: []) for both before the one with O(state=absent).
+        with an empty O(licenses.set) and O(directory_roles.set) before the one with O(state=absent).
     type: str
     choices: [present, absent]
     default: present
@@ -151,9 +151,9 @@ notes:
     User Administrator for O(licenses); Privileged Role Administrator for O(directory_roles)."
   - A create answered with "already exists", because another run created the same user meanwhile, is followed by
     a fresh read, and the module converges on the user that exists instead of failing. When the create's first answer
-    was lost and its retry is answered "already exists", the user found is this task's own: RV(action) is V(created).
+    was lost and its retry is answered "already exists", the user found is this task's own, and RV(action) is V(created).
   - A write whose answer was lost and whose retries all failed may have been applied; the task then fails with
-    C(changed=true) and says so. Run it again: it reads before it writes.
+    C(changed=true) and says so. Run it again, since it reads before it writes.
 seealso:
   - module: partnercenter.csp.partnercenter_customer_user_info
   - module: partnercenter.csp.partnercenter_customer_users

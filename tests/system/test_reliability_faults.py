@@ -233,7 +233,8 @@ def test_revoked_cached_token_gets_one_fresh_token_and_one_retry(emulator, run_p
     assert cache.read_text() != warm_text
     assert stat.S_IMODE(os.stat(str(cache)).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(str(cache.parent)).st_mode) == 0o700
-    assert os.listdir(str(cache.parent)) == ["tokens.json"]
+    assert sorted(os.listdir(str(cache.parent))) == ["tokens.json", "tokens.json.lock"], "no temporary file left; the redeem lock stays"
+    assert stat.S_IMODE(os.stat(str(cache) + ".lock").st_mode) == 0o600
 
 
 def test_token_revoked_during_parallel_writes_gets_one_fresh_token(emulator, run_playbook, tmp_path):

@@ -216,14 +216,16 @@ def test_token_cache_is_private_replaced_atomically_ignores_corruption_and_distr
     assert stat.S_IMODE(os.stat(str(fresh.parent)).st_mode) == 0o700
     assert stat.S_IMODE(os.stat(str(fresh)).st_mode) == 0o600
     assert list(json.loads(fresh.read_text())["tokens"]) == [key]
-    assert os.listdir(str(fresh.parent)) == ["tokens.json"]
+    assert sorted(os.listdir(str(fresh.parent))) == ["tokens.json", "tokens.json.lock"], "no temporary file left; the redeem lock stays"
+    assert stat.S_IMODE(os.stat(str(fresh) + ".lock").st_mode) == 0o600
 
     # Corrupt: ignored, then replaced by a new file (a new inode), valid, no temporary file left
     assert replaced and unlinked
     assert stat.S_IMODE(os.stat(str(corrupt)).st_mode) == 0o600
     document = json.loads(corrupt.read_text())
     assert document["version"] == 1 and list(document["tokens"]) == [key]
-    assert os.listdir(str(corrupt.parent)) == ["tokens.json"]
+    assert sorted(os.listdir(str(corrupt.parent))) == ["tokens.json", "tokens.json.lock"], "no temporary file left; the redeem lock stays"
+    assert stat.S_IMODE(os.stat(str(corrupt) + ".lock").st_mode) == 0o600
     assert not [w for w in results[2].get("warnings", []) if "cache" in w.lower()]
 
     # Writable by others: not trusted, neither read nor written, and the user is told

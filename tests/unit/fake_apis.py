@@ -83,3 +83,87 @@ def api_user(upn, state="active", **fields):
         user["softDeletionTime"] = "2026-11-01T00:00:00Z"
     user.update(fields)
     return user
+
+
+SPE_E3 = dict(id="05e9a617-0261-4cee-bb44-138d3ef5d965", skuPartNumber="SPE_E3", name="Microsoft 365 E3", licenseGroupId="group1")
+BUSINESS = dict(id="f245ecc8-75af-4f8e-b61f-27d8114de5f3", skuPartNumber="O365_BUSINESS_PREMIUM", name="Microsoft 365 Business Standard",
+                licenseGroupId="group1")
+MINECRAFT = dict(id="984df360-9a74-4647-8cf8-696749f6247a", skuPartNumber="CFQ7TTC0K5DR/0002", name="Minecraft Education Edition Faculty",
+                 licenseGroupId="group2")
+USER_ADMIN = dict(id="fe930be7-5e62-47db-91af-98c3a49a38b1", name="User Administrator")
+HELPDESK = dict(id="729827e3-9c14-49f7-bb1b-9608f156bbb8", name="Helpdesk Administrator")
+GLOBAL_ADMIN = dict(id="62e90394-69f5-4237-9190-012177145e10", name="Global Administrator")
+
+
+class FakeLicensesApi:
+    """licenses_api.LicensesApi over dicts: SKUs with seats, each user's SKU ids; records every call."""
+
+    def __init__(self, skus=((SPE_E3, 10), (BUSINESS, 2), (MINECRAFT, 3)), held=None):
+        self.skus = dict((sku["id"], dict(sku)) for sku, _seats in skus)
+        self.available = dict((sku["id"], seats) for sku, seats in skus)
+        self.held = dict((user, list(ids)) for user, ids in (held or {}).items())
+        self.calls = []
+        self.update_error = None
+
+    @property
+    def writes(self):
+        return [call for call in self.calls if call[0] == "update"]
+
+    def subscribed_skus(self):
+        self.calls.append(("subscribed_skus",))
+        return [dict(productSku=dict(sku), availableUnits=self.available[sku_id]) for sku_id, sku in self.skus.items()]
+
+    def user_licenses(self, user_id):
+        self.calls.append(("user_licenses", user_id))
+        return [dict(productSku=dict(self.skus[sku_id])) for sku_id in self.held.get(user_id, [])]
+
+    def update(self, user_id, assign_ids, remove_ids):
+        self.calls.append(("update", user_id, sorted(assign_ids), sorted(remove_ids)))
+        error, self.update_error = self.update_error, None
+        if error is not None:
+            raise error
+        groups = set(self.skus[sku_id]["licenseGroupId"] for sku_id in list(assign_ids) + list(remove_ids))
+        assert len(groups) == 1, "one licence group per request"
+        held = self.held.setdefault(user_id, [])
+        for sku_id in remove_ids:
+            held.remove(sku_id)
+            self.available[sku_id] += 1
+        for sku_id in assign_ids:
+            if sku_id not in held:
+                held.append(sku_id)
+                self.available[sku_id] -= 1
+        return {"licensesToAssign": [{"skuId": sku_id} for sku_id in assign_ids], "licenseWarnings": []}
+
+
+class FakeRolesApi:
+    """directory_roles_api.DirectoryRolesApi over dicts: the tenant's roles and their member ids; records every call."""
+
+    def __init__(self, roles=(USER_ADMIN, HELPDESK, GLOBAL_ADMIN), members=None):
+        self.roles = [dict(role) for role in roles]
+        self.member_ids = dict((role["id"], set((members or {}).get(role["id"], ()))) for role in roles)
+        self.calls = []
+
+    @property
+    def writes(self):
+        return [call for call in self.calls if call[0] in ("add_member", "remove_member")]
+
+    def tenant_roles(self):
+        self.calls.append(("tenant_roles",))
+        return [dict(role) for role in self.roles]
+
+    def user_roles(self, user_id):
+        self.calls.append(("user_roles", user_id))
+        return [dict(role) for role in self.roles if user_id in self.member_ids[role["id"]]]
+
+    def members(self, role_id):
+        self.calls.append(("members", role_id))
+        return iter([dict(id=user_id) for user_id in sorted(self.member_ids[role_id])])
+
+    def add_member(self, role_id, user_id, display_name, user_principal_name):
+        self.calls.append(("add_member", role_id, user_id, display_name, user_principal_name))
+        self.member_ids[role_id].add(user_id)
+        return {"id": user_id, "roleId": role_id}
+
+    def remove_member(self, role_id, user_id):
+        self.calls.append(("remove_member", role_id, user_id))
+        self.member_ids[role_id].remove(user_id)

@@ -13,7 +13,7 @@ import pytest
 
 from ansible_collections.partnercenter.csp.plugins.module_utils.ansible_module import PartnerCenterModule
 from ansible_collections.partnercenter.csp.plugins.module_utils.customer_context import CustomerContext
-from ansible_collections.partnercenter.csp.tests.unit.fake_apis import FakeUsersApi
+from ansible_collections.partnercenter.csp.tests.unit.fake_apis import FakeLicensesApi, FakeRolesApi, FakeUsersApi
 from ansible_collections.partnercenter.csp.tests.unit.module_args import module_args
 
 
@@ -28,12 +28,15 @@ class ModuleRunner:
         self.monkeypatch = monkeypatch
         self.capsys = capsys
         self.api = FakeUsersApi()
+        self.licenses = FakeLicensesApi()
+        self.roles = FakeRolesApi()
         monkeypatch.setattr(PartnerCenterModule, "client", property(lambda module: object()))
 
     def __call__(self, module, check_mode=False, diff=False, **args):
         if hasattr(module, "CustomerContext"):
             self.monkeypatch.setattr(module.CustomerContext, "for_client",
-                                     classmethod(lambda cls, client, customer_id, bulk=False: CustomerContext(self.api, bulk=bulk)))
+                                     classmethod(lambda cls, client, customer_id, bulk=False: CustomerContext(
+                                         self.api, self.licenses, self.roles, bulk=bulk)))
         else:
             self.monkeypatch.setattr(module, "UsersApi", lambda client, customer_id: self.api)
         args = dict(CONNECTION, customer_id=CUSTOMER, _ansible_check_mode=check_mode, _ansible_diff=diff, **args)

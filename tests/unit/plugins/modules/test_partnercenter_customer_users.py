@@ -5,6 +5,8 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import json
+
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError
 from ansible_collections.partnercenter.csp.plugins.modules import partnercenter_customer_users as module
 from ansible_collections.partnercenter.csp.tests.unit.fake_apis import api_user
@@ -61,3 +63,75 @@ def test_one_failing_user_fails_the_task_after_the_others(run_module):
     assert result["summary"]["created"] == ["ada@contoso.onmicrosoft.com"]
     assert result["summary"]["failed"] == ["bob@contoso.onmicrosoft.com"]
     assert "bob@contoso.onmicrosoft.com" in result["msg"]
+
+
+def test_an_id_and_the_upn_of_the_same_user_are_refused_before_any_write(run_module):
+    existing = api_user("bob@contoso.onmicrosoft.com")
+    run_module.api.users[existing["id"]] = existing
+    result, _out = run_module(module, users=[dict(user_id=existing["id"], display_name="B1"),
+                                             dict(user_principal_name="BOB@contoso.onmicrosoft.com", display_name="B2")])
+    assert result["failed"] is True and "users[0] and users[1] name the same user" in result["msg"]
+    assert run_module.api.writes == []
+
+
+def test_a_rename_onto_another_items_user_is_refused(run_module):
+    existing = api_user("bob@contoso.onmicrosoft.com")
+    run_module.api.users[existing["id"]] = existing
+    result, _out = run_module(module, users=[dict(user_id=existing["id"], user_principal_name="ada@contoso.onmicrosoft.com"),
+                                             new_user("ada")])
+    assert result["failed"] is True and "users[1]" in result["msg"] and "ada@contoso.onmicrosoft.com" in result["msg"]
+    assert run_module.api.calls == [], "refused from the items alone, before any request"
+
+
+def test_a_user_that_failed_after_a_write_is_reported_with_its_writes_and_counted_honestly(run_module):
+    deleted = api_user("bob@contoso.onmicrosoft.com", state="inactive", displayName="Old")
+    run_module.api.users[deleted["id"]] = deleted
+
+    def forbidden(user_id, body):
+        raise PartnerCenterError("forbidden", status=403, code=900308, description="Insufficient privileges")
+
+    run_module.api.reset_password = forbidden
+    result, _out = run_module(module, users=[dict(user_principal_name="bob@contoso.onmicrosoft.com", display_name="New",
+                                                  password=PASSWORD, update_password="always")])
+    assert result["failed"] is True and result["changed"] is True
+    item = result["results"][0]
+    assert item["action"] == "failed" and item["changed"] is True
+    assert [write["operation"] for write in item["writes"]] == ["restore", "update"]
+    assert item["user"]["state"] == "active" and item["user"]["display_name"] == "New"
+    assert result["summary"]["failed"] == result["summary"]["restored"] == result["summary"]["updated"] == ["bob@contoso.onmicrosoft.com"]
+    assert PASSWORD not in json.dumps(result)
+
+
+def test_a_failed_item_given_by_id_is_named_by_its_users_upn(run_module):
+    existing = api_user("bob@contoso.onmicrosoft.com")
+    run_module.api.users[existing["id"]] = existing
+
+    def refused(user_id, body):
+        raise PartnerCenterError("nope", status=400, code=3000, description="nope")
+
+    run_module.api.update = refused
+    result, _out = run_module(module, users=[dict(user_id=existing["id"], display_name="Bobby")])
+    assert result["results"][0]["user_principal_name"] == "bob@contoso.onmicrosoft.com"
+    assert result["summary"]["failed"] == ["bob@contoso.onmicrosoft.com"]
+
+
+def test_seats_are_summed_over_every_item_before_any_write(run_module):
+    # Business Standard has 2 seats in the fake tenant: three new users asking for it never start.
+    users = [dict(new_user("u%d" % n), licenses=dict(add=["O365_BUSINESS_PREMIUM"])) for n in range(3)]
+    result, _out = run_module(module, users=users)
+    assert result["failed"] is True and "not enough seats of O365_BUSINESS_PREMIUM" in result["msg"]
+    assert "assigns it to 3 users, and 2 are available" in result["msg"]
+    assert run_module.api.writes == [] and run_module.licenses.writes == []
+
+
+def test_bulk_licences_and_roles_read_the_tenant_once(run_module):
+    users = [dict(new_user("u%d" % n), licenses=dict(add=["SPE_E3"])) for n in range(5)]
+    users[0]["directory_roles"] = dict(add=["User Administrator"])
+    result, _out = run_module(module, users=users)
+    assert result["changed"] is True and len(result["summary"]["created"]) == 5
+    reads = [call[0] for call in run_module.licenses.calls + run_module.roles.calls if call[0] in (
+        "subscribed_skus", "user_licenses", "tenant_roles", "members", "user_roles")]
+    assert sorted(reads) == ["subscribed_skus", "tenant_roles"], "new users: nothing per user to read"
+    assert len(run_module.licenses.writes) == 5 and len(run_module.roles.writes) == 1
+    assert result["results"][0]["user"]["directory_roles"] == ["User Administrator"]
+    assert result["results"][1]["user"]["licenses"] == ["SPE_E3"] and "directory_roles" not in result["results"][1]["user"]
