@@ -195,6 +195,18 @@ class UrlsTransport:
                                  % (_origin(url), type(error).__name__, _reason(error)))
 
 
+class CustomerEndpoints:
+    """The base of the endpoint classes (users_api, licenses_api, directory_roles_api): one customer's calls on a client."""
+
+    def __init__(self, client, customer_id):
+        self.client = client
+        self.customer_path = "/customers/%s" % customer_id
+
+    def path(self, *parts):
+        """/customers/{customer}/part/part..."""
+        return "/".join((self.customer_path,) + tuple(str(part) for part in parts))
+
+
 def collection_items(collection):
     """The dict items of a one-page collection body. totalCount is never read: a recording has it as the string "04"."""
     if isinstance(collection, dict) and isinstance(collection.get("items"), list):

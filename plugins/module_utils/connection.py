@@ -124,9 +124,10 @@ class Connection:
             path = params.get("token_cache_path") or default_token_cache_path()
             if params.get("refresh_token"):
                 self.token_cache = TokenCache(path)
-            self.throttle = SharedThrottle(os.path.join(os.path.dirname(os.path.abspath(os.path.expanduser(path))), "throttle.json"),
-                                           partner=(params.get("api_url"), params.get("authority_host"),
-                                                        params.get("tenant_id"), params.get("client_id")))
+            # Beside the token cache: one file per user and machine, shared by every process of a run.
+            throttle_path = os.path.join(os.path.dirname(os.path.abspath(os.path.expanduser(path))), "throttle.json")
+            partner = (params.get("api_url"), params.get("authority_host"), params.get("tenant_id"), params.get("client_id"))
+            self.throttle = SharedThrottle(throttle_path, partner=partner)
         self.token_provider = TokenProvider(
             params.get("authority_host") or DEFAULT_AUTHORITY_HOST, params.get("tenant_id"), client_id=params.get("client_id"),
             client_secret=params.get("client_secret"), refresh_token=params.get("refresh_token"),

@@ -10,7 +10,7 @@ Role ids are Entra role template ids, the same in every tenant; names can change
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.partnercenter.csp.plugins.module_utils.api_client import collection_items
+from ansible_collections.partnercenter.csp.plugins.module_utils.api_client import CustomerEndpoints, collection_items
 from ansible_collections.partnercenter.csp.plugins.module_utils.users_api import PAGE_SIZE
 
 
@@ -20,26 +20,21 @@ def member_body(user_id, display_name, user_principal_name):
             "Attributes": {"ObjectType": "UserMember"}}
 
 
-class DirectoryRolesApi:
-    def __init__(self, client, customer_id):
-        self.client = client
-        self.customer_path = "/customers/%s" % customer_id
-
+class DirectoryRolesApi(CustomerEndpoints):
     def tenant_roles(self):
         """The DirectoryRole items activated in the tenant ({name, id})."""
-        return collection_items(self.client.get(self.customer_path + "/directoryroles"))
+        return collection_items(self.client.get(self.path("directoryroles")))
 
     def user_roles(self, user_id):
         """The DirectoryRole items one active user holds."""
-        return collection_items(self.client.get("%s/users/%s/directoryroles" % (self.customer_path, user_id)))
+        return collection_items(self.client.get(self.path("users", user_id, "directoryroles")))
 
     def members(self, role_id):
         """Every UserMember of one role, across all pages."""
-        return self.client.paginate("%s/directoryroles/%s/usermembers" % (self.customer_path, role_id), params={"size": PAGE_SIZE})
+        return self.client.paginate(self.path("directoryroles", role_id, "usermembers"), params={"size": PAGE_SIZE})
 
     def add_member(self, role_id, user_id, display_name, user_principal_name):
-        return self.client.post("%s/directoryroles/%s/usermembers" % (self.customer_path, role_id),
-                                member_body(user_id, display_name, user_principal_name))
+        return self.client.post(self.path("directoryroles", role_id, "usermembers"), member_body(user_id, display_name, user_principal_name))
 
     def remove_member(self, role_id, user_id):
-        self.client.delete("%s/directoryroles/%s/usermembers/%s" % (self.customer_path, role_id, user_id))
+        self.client.delete(self.path("directoryroles", role_id, "usermembers", user_id))

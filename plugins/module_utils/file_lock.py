@@ -32,11 +32,9 @@ _UNSUPPORTED = (errno.ENOLCK, errno.EOPNOTSUPP, errno.EINVAL, errno.EIO, getattr
 class FileLock:
     """acquire(timeout) -> True when held, False when it could not be had (timed out, or unusable); then release()."""
 
-    def __init__(self, path, warn=lambda text: None, clock=time.monotonic, sleep=time.sleep):
+    def __init__(self, path, warn=lambda text: None):
         self.path = path
         self._warn = warn
-        self._clock = clock
-        self._sleep = sleep
         self._fd = None
 
     def _open(self):
@@ -58,7 +56,7 @@ class FileLock:
         except OSError as error:
             self._warn("Cross-process lock %s not used (%s); going on without it." % (self.path, error.strerror or error))
             return False
-        deadline = self._clock() + max(0.0, timeout)
+        deadline = time.monotonic() + max(0.0, timeout)
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -73,12 +71,12 @@ class FileLock:
                     else:
                         self._warn("Cross-process lock %s failed (%s); going on without it." % (self.path, error.strerror or error))
                     return False
-            if self._clock() >= deadline:
+            if time.monotonic() >= deadline:
                 os.close(fd)
                 self._warn("Waited %d s for the cross-process lock %s held by another process; going on without it."
                            % (int(round(timeout)), self.path))
                 return False
-            self._sleep(POLL_INTERVAL)
+            time.sleep(POLL_INTERVAL)
 
     def release(self):
         fd, self._fd = self._fd, None

@@ -11,7 +11,7 @@ Bodies in and out are the service's camelCase dicts.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.partnercenter.csp.plugins.module_utils.api_client import collection_items
+from ansible_collections.partnercenter.csp.plugins.module_utils.api_client import CustomerEndpoints, collection_items
 
 OUT_OF_SEATS = 60012
 
@@ -25,19 +25,15 @@ def update_body(assign_ids, remove_ids):
     }
 
 
-class LicensesApi:
-    def __init__(self, client, customer_id):
-        self.client = client
-        self.customer_path = "/customers/%s" % customer_id
-
+class LicensesApi(CustomerEndpoints):
     def subscribed_skus(self):
         """The customer's SubscribedSku items (every licence group)."""
-        return collection_items(self.client.get(self.customer_path + "/subscribedskus"))
+        return collection_items(self.client.get(self.path("subscribedskus")))
 
     def user_licenses(self, user_id):
         """The License items of one active user."""
-        return collection_items(self.client.get("%s/users/%s/licenses" % (self.customer_path, user_id)))
+        return collection_items(self.client.get(self.path("users", user_id, "licenses")))
 
     def update(self, user_id, assign_ids, remove_ids):
         """Assign and remove licences of one licence group for one user (201, the LicenseUpdate)."""
-        return self.client.post("%s/users/%s/licenseupdates" % (self.customer_path, user_id), update_body(assign_ids, remove_ids))
+        return self.client.post(self.path("users", user_id, "licenseupdates"), update_body(assign_ids, remove_ids))

@@ -133,3 +133,31 @@ class PrivateFile:
     def lock(self):
         """The FileLock beside this file (path + ".lock"), shared by every process that uses the file."""
         return FileLock(self.path + ".lock", warn=self.warn)
+
+
+class PrivateDocument:
+    """A versioned JSON document, {"version": VERSION, SECTION: {...}}, in a PrivateFile: what the token cache and
+    the shared throttling state are built on. A document of another version or shape reads as an empty section."""
+
+    VERSION = 1
+    SECTION = None
+    LABEL = None
+    DURABLE = True
+
+    def __init__(self, path, clock):
+        self._file = PrivateFile(path, self.LABEL, durable=self.DURABLE)
+        self.path = self._file.path
+        self._clock = clock
+
+    @property
+    def warnings(self):
+        return self._file.warnings
+
+    def _read_section(self):
+        document = self._file.read()
+        if not isinstance(document, dict) or document.get("version") != self.VERSION or not isinstance(document.get(self.SECTION), dict):
+            return {}
+        return document[self.SECTION]
+
+    def _write_section(self, section):
+        return self._file.write({"version": self.VERSION, self.SECTION: section})

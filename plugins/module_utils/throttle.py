@@ -26,9 +26,9 @@ import json
 import threading
 import time
 
-from ansible_collections.partnercenter.csp.plugins.module_utils.private_files import PrivateFile
+from ansible_collections.partnercenter.csp.plugins.module_utils.private_files import PrivateDocument
 
-VERSION = 1
+FILE_VERSION = 1
 # The largest Retry-After anybody may be asked to honour (retry_max_delay's upper bound).
 MAX_AHEAD = 600.0
 # Successes are recorded only this long after a 429 was seen, and at most this often per process.
@@ -45,21 +45,20 @@ def partner_key(api_url, authority_host, tenant_id, client_id):
     return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()[:32]
 
 
-class SharedThrottle:
+class SharedThrottle(PrivateDocument):
     """The partner's shared not-before instant and progress counter. Thread-safe; never raises for file problems."""
 
+    VERSION = FILE_VERSION
+    SECTION = "partners"
+    LABEL = "Shared throttling state"
+    DURABLE = False   # losing the file in a crash costs at most one extra 429
+
     def __init__(self, path, partner=(None, None, None, None), clock=time.time):
-        # Not durable: losing the file in a crash costs at most one extra 429.
-        self._file = PrivateFile(path, "Shared throttling state", durable=False)
+        super(SharedThrottle, self).__init__(path, clock)
         self.key = partner_key(*partner)
-        self._clock = clock
         self._lock = threading.Lock()
         self._seen = None        # (file signature, entry) of the last read
         self._last_progress_write = None
-
-    @property
-    def warnings(self):
-        return self._file.warnings
 
     def _entry(self):
         """This partner's entry as last written ({} when none), re-read only when the file changed."""
@@ -69,12 +68,8 @@ class SharedThrottle:
         with self._lock:
             if self._seen is not None and self._seen[0] == signature:
                 return self._seen[1]
-        document = self._file.read()
-        entry = {}
-        if isinstance(document, dict) and document.get("version") == VERSION and isinstance(document.get("partners"), dict):
-            value = document["partners"].get(self.key)
-            if isinstance(value, dict):
-                entry = value
+        value = self._read_section().get(self.key)
+        entry = value if isinstance(value, dict) else {}
         with self._lock:
             self._seen = (signature, entry)
         return entry
@@ -99,17 +94,14 @@ class SharedThrottle:
         lock = self._file.lock()
         held = lock.acquire(LOCK_WAIT) if self._file.trusted() else False
         try:
-            document = self._file.read()
-            if not isinstance(document, dict) or document.get("version") != VERSION or not isinstance(document.get("partners"), dict):
-                document = {"version": VERSION, "partners": {}}
             now = self._clock()
-            partners = dict((key, value) for key, value in document["partners"].items()
+            partners = dict((key, value) for key, value in self._read_section().items()
                             if isinstance(value, dict) and isinstance(value.get("throttled_at"), (int, float))
                             and now - value["throttled_at"] < FORGET_AFTER)
             entry = dict(partners.get(self.key) or {})
             change(entry, now)
             partners[self.key] = entry
-            self._file.write({"version": VERSION, "partners": partners})
+            self._write_section(partners)
         finally:
             if held:
                 lock.release()

@@ -20,7 +20,7 @@ import json
 import os
 import time
 
-from ansible_collections.partnercenter.csp.plugins.module_utils.private_files import PrivateFile
+from ansible_collections.partnercenter.csp.plugins.module_utils.private_files import PrivateDocument
 
 CACHE_VERSION = 1
 # A cached token that expires within this many seconds is not handed out.
@@ -54,30 +54,24 @@ def _valid_entry(entry):
             and isinstance(entry.get("expires_on"), (int, float)) and not isinstance(entry.get("expires_on"), bool))
 
 
-class TokenCache:
+class TokenCache(PrivateDocument):
     """Access tokens by key in one file. get/put/drop never raise for file problems: they warn and go on."""
 
-    def __init__(self, path, clock=time.time):
-        self._file = PrivateFile(path, "Token cache")
-        self.path = self._file.path
-        self.directory = self._file.directory
-        self._clock = clock
+    VERSION = CACHE_VERSION
+    SECTION = "tokens"
+    LABEL = "Token cache"
 
-    @property
-    def warnings(self):
-        return self._file.warnings
+    def __init__(self, path, clock=time.time):
+        super(TokenCache, self).__init__(path, clock)
+        self.directory = self._file.directory
 
     def _load(self):
         """The tokens dict of the file; {} when it is absent or corrupt."""
-        document = self._file.read()
-        if not isinstance(document, dict) or document.get("version") != CACHE_VERSION or not isinstance(document.get("tokens"), dict):
-            return {}
-        return dict((key, entry) for key, entry in document["tokens"].items() if _valid_entry(entry))
+        return dict((key, entry) for key, entry in self._read_section().items() if _valid_entry(entry))
 
     def _store(self, tokens):
         now = self._clock()
-        tokens = dict((key, entry) for key, entry in tokens.items() if entry["expires_on"] > now)
-        self._file.write({"version": CACHE_VERSION, "tokens": tokens})
+        self._write_section(dict((key, entry) for key, entry in tokens.items() if entry["expires_on"] > now))
 
     def get(self, key):
         """(access_token, expires_on) or None when absent or expiring within EXPIRY_SKEW seconds."""

@@ -16,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+from collections import namedtuple
 
 # How a field compares: EXACT, or CASEFOLD where Entra ID ignores case (so a case change is no difference).
 EXACT = "exact"
@@ -30,30 +31,12 @@ UPN_RE = re.compile(
 USAGE_LOCATION_RE = re.compile(r"^[A-Za-z]{2}$")
 
 
-class Field:
-    """One managed user field.
-
-    option: the module option; api_key: Partner Center's JSON key; type: the option type;
-    compare: EXACT or CASEFOLD; max_length: the longest value Entra ID takes (None: no limit
-    checked here); pattern and pattern_hint: a regular expression the value must match and how to
-    say it in an error; create_required: a new user needs it.
-    """
-
-    __slots__ = ("option", "api_key", "type", "compare", "max_length", "pattern", "pattern_hint", "create_required")
-
-    def __init__(self, option, api_key, compare=EXACT, max_length=None, pattern=None, pattern_hint=None,
-                 create_required=False, type="str"):  # pylint: disable=redefined-builtin
-        self.option = option
-        self.api_key = api_key
-        self.type = type
-        self.compare = compare
-        self.max_length = max_length
-        self.pattern = pattern
-        self.pattern_hint = pattern_hint
-        self.create_required = create_required
-
-    def __repr__(self):
-        return "Field(%r, %r)" % (self.option, self.api_key)
+# One managed user field. option: the module option; api_key: Partner Center's JSON key; type: the
+# option type; compare: EXACT or CASEFOLD; max_length: the longest value Entra ID takes (None: no
+# limit checked here); pattern and pattern_hint: a regular expression the value must match and how
+# to say it in an error; create_required: a new user needs it.
+Field = namedtuple("Field", "option api_key type compare max_length pattern pattern_hint create_required",
+                   defaults=("str", EXACT, None, None, None, False))
 
 
 USER_FIELDS = (

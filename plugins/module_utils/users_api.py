@@ -12,6 +12,7 @@ __metaclass__ = type
 
 import json
 
+from ansible_collections.partnercenter.csp.plugins.module_utils.api_client import CustomerEndpoints
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError
 
 # The largest page the service is known to take (the recorded deleted-users call used it).
@@ -30,15 +31,15 @@ def is_already_exists(error):
     return error.status in (400, 409) and "already exists" in (error.description or "").lower()
 
 
-class UsersApi:
+class UsersApi(CustomerEndpoints):
     """The customer-user endpoints of one customer (reference rows 1-8)."""
 
     def __init__(self, client, customer_id):
-        self.client = client
-        self.users_path = "/customers/%s/users" % customer_id
+        super(UsersApi, self).__init__(client, customer_id)
+        self.users_path = self.path("users")
 
     def user_path(self, user_id):
-        return "%s/%s" % (self.users_path, user_id)
+        return self.path("users", user_id)
 
     def get(self, user_id):
         """The active user with this id, or None."""

@@ -105,42 +105,20 @@ options:
       - See the licences and roles guide in the collection's documentation.
     type: dict
     suboptions:
-      add:
-        description: Licences to assign; the user's other licences are kept.
-        type: list
-        elements: str
-      remove:
-        description: Licences to take away; the user's other licences are kept.
-        type: list
-        elements: str
-      set:
-        description:
-          - The user's licences exactly; V([]) removes them all.
-          - Cannot be combined with O(licenses.add) or O(licenses.remove).
-        type: list
-        elements: str
+      add: {type: list, elements: str, description: "Licences to assign; the user's other licences are kept."}
+      remove: {type: list, elements: str, description: "Licences to take away; the user's other licences are kept."}
+      set: {type: list, elements: str, description: "The user's licences exactly; V([]) removes them all. Not with O(licenses.add) or O(licenses.remove)."}
   directory_roles:
     description:
       - The user's Entra directory roles. Each entry is a role name as the tenant names it (matched ignoring case, such as
         V(User Administrator)) or a role ID (the Entra role template ID, the same in every tenant; names can change).
       - Left out, or with none of its keys given, the roles are neither read nor changed.
       - A role that is not activated in the tenant is refused before any write.
-    type: dict
     suboptions:
-      add:
-        description: Roles to give the user; its other roles are kept.
-        type: list
-        elements: str
-      remove:
-        description: Roles to take from the user; its other roles are kept.
-        type: list
-        elements: str
-      set:
-        description:
-          - The user's roles exactly; V([]) removes them all.
-          - Cannot be combined with O(directory_roles.add) or O(directory_roles.remove).
-        type: list
-        elements: str
+      add: {description: "Roles to give the user; its other roles are kept.", type: list, elements: str}
+      remove: {description: "Roles to take from the user; its other roles are kept.", type: list, elements: str}
+      set: {description: "The user's roles exactly; V([]) removes them all. Not with the other two.", type: list, elements: str}
+    type: dict
 extends_documentation_fragment:
   - partnercenter.csp.connection
   - partnercenter.csp.attributes

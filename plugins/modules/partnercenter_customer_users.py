@@ -87,40 +87,20 @@ options:
           - The user's licences, as in M(partnercenter.csp.partnercenter_customer_user)'s
             O(partnercenter.csp.partnercenter_customer_user#module:licenses).
         type: dict
-        suboptions:
-          add:
-            description: Licences to assign (SKU part numbers or IDs); the user's other licences are kept.
-            type: list
-            elements: str
-          remove:
-            description: Licences to take away; the user's other licences are kept.
-            type: list
-            elements: str
-          set:
-            description: The user's licences exactly; V([]) removes them all. Not with O(users[].licenses.add) or O(users[].licenses.remove).
-            type: list
-            elements: str
+        suboptions: {add: {type: list, elements: str, description: "SKUs to assign (part numbers or IDs)."},
+                     remove: {type: list, elements: str, description: "SKUs to take away."},
+                     set: {type: list, elements: str, description: "The user's SKUs exactly; V([]) removes them all. Not with the other two."}}
       directory_roles:
         description:
           - The user's directory roles, as in M(partnercenter.csp.partnercenter_customer_user)'s
             O(partnercenter.csp.partnercenter_customer_user#module:directory_roles).
           - With O(users[].directory_roles.add) or O(users[].directory_roles.remove), the roles are learnt from the member
-            list of each role named (read once per task), so RV(results[].user.directory_roles) lists only the roles the
+            list of each role named (read once per task), so the returned user's C(directory_roles) lists only the roles the
             task names; with O(users[].directory_roles.set) the user's roles are read.
+        suboptions: {add: {type: list, elements: str, description: "Roles to give (names or role IDs)."},
+                     remove: {type: list, elements: str, description: "Roles to take away."},
+                     set: {type: list, elements: str, description: "The user's roles exactly; V([]) removes them all. Not with the other two."}}
         type: dict
-        suboptions:
-          add:
-            description: Roles to give the user (names or role IDs); its other roles are kept.
-            type: list
-            elements: str
-          remove:
-            description: Roles to take from the user; its other roles are kept.
-            type: list
-            elements: str
-          set:
-            description: The user's roles exactly; V([]) removes them all. Not with O(users[].directory_roles.add) or O(users[].directory_roles.remove).
-            type: list
-            elements: str
   concurrency:
     description:
       - How many writes are in flight at once. A C(429) answer with C(Retry-After) pauses all of them.
