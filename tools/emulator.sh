@@ -64,7 +64,7 @@ echo "$EMULATOR_PID" > "$dir/pid"
 source "$dir/emulator-env.sh"
 {
     echo "# partnercenter.csp: the Partner Center emulator started by tools/emulator.sh (pid $EMULATOR_PID)."
-    echo "# The secrets are the emulator's own throwaway values for this run, not real credentials."
+    echo "# The secret and refresh token are made-up seed values that only this emulator accepts, not real credentials."
     cat "$dir/emulator-env.sh"
     # requests (msal's transport) must trust the emulator's CA, not a system bundle set in these.
     printf 'export REQUESTS_CA_BUNDLE=%q CURL_CA_BUNDLE=%q\n' "$PARTNERCENTER_CA_PATH" "$PARTNERCENTER_CA_PATH"
@@ -92,8 +92,8 @@ Partner Center emulator at $PARTNERCENTER_API_URL (pid $EMULATOR_PID), seed $see
 Customers: $customers
 
 Paste these lines into the shell that runs your playbooks, or: source $env_file
-The secrets in them are the emulator's own throwaway values for this run: not real
-credentials, they work nowhere else.
+The client secret and refresh token in them are made-up values from the seed that only this
+emulator accepts: not real credentials, they work nowhere else.
 
 EOF
 grep '^export ' "$env_file"
