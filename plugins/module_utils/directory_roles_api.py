@@ -14,6 +14,11 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.api_client impor
 from ansible_collections.partnercenter.csp.plugins.module_utils.users_api import PAGE_SIZE
 
 
+def role_from_api(item):
+    """A DirectoryRole as the info module returns it."""
+    return dict(id=item.get("id"), name=item.get("name"))
+
+
 def member_body(user_id, display_name, user_principal_name):
     """The UserMember to add; Partner Center wants all four keys."""
     return {"Id": user_id, "DisplayName": display_name, "UserPrincipalName": user_principal_name,

@@ -16,6 +16,22 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.api_client impor
 OUT_OF_SEATS = 60012
 
 
+def sku_from_api(item):
+    """A SubscribedSku as the info module returns it (snake_case, the counts the service sent)."""
+    product = item.get("productSku") if isinstance(item.get("productSku"), dict) else {}
+    return dict(
+        id=product.get("id"),
+        sku_part_number=product.get("skuPartNumber"),
+        name=product.get("name"),
+        license_group_id=product.get("licenseGroupId"),
+        target_type=product.get("targetType"),
+        total_units=item.get("totalUnits"),
+        consumed_units=item.get("consumedUnits"),
+        available_units=item.get("availableUnits"),
+        capability_status=item.get("capabilityStatus"),
+    )
+
+
 def update_body(assign_ids, remove_ids):
     """One licence update; every SKU in it must belong to one licence group."""
     return {

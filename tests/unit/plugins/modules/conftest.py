@@ -37,8 +37,9 @@ class ModuleRunner:
             self.monkeypatch.setattr(module.CustomerContext, "for_client",
                                      classmethod(lambda cls, client, customer_id, bulk=False: CustomerContext(
                                          self.api, self.licenses, self.roles, bulk=bulk)))
-        else:
-            self.monkeypatch.setattr(module, "UsersApi", lambda client, customer_id: self.api)
+        for name, fake in (("UsersApi", self.api), ("LicensesApi", self.licenses), ("DirectoryRolesApi", self.roles)):
+            if hasattr(module, name):
+                self.monkeypatch.setattr(module, name, lambda client, customer_id, fake=fake: fake)
         args = dict(CONNECTION, customer_id=CUSTOMER, _ansible_check_mode=check_mode, _ansible_diff=diff, **args)
         with module_args(args):
             with pytest.raises(SystemExit):
