@@ -1,8 +1,9 @@
-"""In-memory Partner Center tenant state: customers, users, validation, paging. No HTTP here.
+"""In-memory Partner Center state: customers, users, subscribed SKUs, directory roles, validation, paging. No HTTP here.
 
 Users keep the camelCase field names of the API. Users loaded from recorded fixtures keep their
 recorded fields untouched until a write changes them; a single-user fixture also keeps its raw
-bytes so GET by id can serve it byte for byte.
+bytes so GET by id can serve it byte for byte. A SKU list loaded from one recorded fixture keeps
+its raw bytes the same way.
 """
 
 from __future__ import annotations
@@ -20,20 +21,27 @@ import threading
 import time
 import uuid
 
+from . import catalog
+from .directory_roles import DirectoryRole, parse_user_member
+from .errors import (INVALID_PROPERTY, LICENSE_QUOTA_EXCEEDED, TENANT_NOT_FOUND, USER_NOT_FOUND,  # noqa: F401  pylint: disable=unused-import
+                     StoreError, invalid, not_found)
+from .licensing import SubscribedSku, parse_license_update
+
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
 
 ACTIVE = "active"
 INACTIVE = "inactive"
-
-# Partner Center error codes (section 5.2 of the reference); 3000 is also used for the undocumented cases.
-INVALID_PROPERTY = 3000
-USER_NOT_FOUND = 60002
-TENANT_NOT_FOUND = 60003
+CUSTOMERS_LISTING = "customers"
+CUSTOMER_FILTER_FIELDS = {"domain": "Domain", "companyname": "CompanyName"}
 
 DUPLICATE_UPN = "Another object with the same value for property userPrincipalName already exists."
 WEAK_PASSWORD = ("passwordProfile.password: The specified password does not comply with password complexity requirements. "
                  "Please provide a different password.")
+ALREADY_MEMBER = "One or more added object references already exist for the following modified properties: 'members'."
+INVALID_USAGE_LOCATION = "License assignment cannot be done for user with invalid usage location."
+# The documented sample, HTML entity included.
+OUT_OF_LICENSES = "We&#39;re sorry, it looks like you've run out of licenses. Buy more licenses, and then try again."
 
 # The order the service serializes a CustomerUser in (recorded fixtures and doc samples).
 FIELD_ORDER = ("usageLocation", "id", "userPrincipalName", "firstName", "lastName", "displayName", "immutableId",
@@ -47,15 +55,7 @@ _DOMAIN = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 # Entra ID allows printable ASCII (space included) in passwords.
 _PASSWORD_CHARS = re.compile(r"^[\x20-\x7e]*$")
-
-
-class StoreError(Exception):
-    """A business failure; `code` is the Partner Center error code, mapped to a status by the API layer."""
-
-    def __init__(self, code, description):
-        super(StoreError, self).__init__(description)
-        self.code = code
-        self.description = description
+_CUSTOMER_NAMESPACE = uuid.UUID("3f1c5a62-3d0e-4f54-9a36-8f0b6f1f2c11")
 
 
 def now_iso():
@@ -75,8 +75,7 @@ def password_problem(password):
     return None
 
 
-def _err(description):
-    return StoreError(INVALID_PROPERTY, description)
+_err = invalid
 
 
 def _canonical_keys(body, what="The request body"):
@@ -140,7 +139,7 @@ class User(object):
     """One CustomerUser plus the bookkeeping the API never returns."""
 
     __slots__ = ("seq", "cid", "fields", "links", "attributes", "raw", "password_hash", "password_changes",
-                 "force_change_password")
+                 "force_change_password", "licenses")
 
     def __init__(self, seq, cid, fields, links=None, attributes=None, raw=None):
         self.seq = seq
@@ -152,6 +151,7 @@ class User(object):
         self.password_hash = None
         self.password_changes = 0
         self.force_change_password = False
+        self.licenses = {}   # SKU id (lower) -> excluded service plan ids or None, in assignment order
 
     @property
     def id(self):
@@ -189,14 +189,56 @@ class User(object):
 
 
 class Customer(object):
-    __slots__ = ("id", "domains", "users", "upns", "seqs")
+    __slots__ = ("id", "seq", "domains", "company_name", "relationship", "users", "upns", "seqs", "skus", "skus_raw", "roles")
 
-    def __init__(self, cid, domains):
+    def __init__(self, cid, seq, domains, company_name, relationship, roles):
         self.id = cid
+        self.seq = seq
         self.domains = [d.lower() for d in domains]
+        self.company_name = company_name
+        self.relationship = relationship
         self.users = {}             # id (lower) -> User
         self.upns = {}              # upn (lower) -> User, active and soft-deleted alike
         self.seqs = {ACTIVE: [], INACTIVE: []}   # sorted creation sequence numbers per state
+        self.skus = {}              # SKU id (lower) -> SubscribedSku, in the order added
+        self.skus_raw = None        # recorded bytes of the SKU list while it is as recorded
+        self.roles = roles          # role id (lower) -> DirectoryRole, in tenant order
+
+    def render(self):
+        return {"id": self.id,
+                "companyProfile": {"tenantId": self.id, "domain": self.domains[0], "companyName": self.company_name,
+                                   "attributes": {"objectType": "CustomerCompanyProfile"}},
+                "relationshipToPartner": self.relationship, "allowDelegatedAccess": True, "attributes": {"objectType": "Customer"}}
+
+    def matches(self, customer_filter):
+        """customer_filter: None, or (field, value) with field "domain" or "companyname" and value lower case."""
+        if customer_filter is None:
+            return True
+        field, value = customer_filter
+        subject = self.domains[0] if field == "domain" else self.company_name
+        return subject.lower().startswith(value)
+
+
+def _company_name(domain):
+    label = domain.split(".", 1)[0]
+    return label[:1].upper() + label[1:]
+
+
+def _directory_roles(roles):
+    """role id (lower) -> DirectoryRole from [{"name", "id"}]; a known role may leave out its id."""
+    known = dict((name.lower(), role_id) for name, role_id in catalog.DEFAULT_DIRECTORY_ROLES)
+    if not isinstance(roles, list):
+        raise _err("directory_roles: must be a list of {\"name\", \"id\"} objects.")
+    out = {}
+    for entry in roles:
+        if not isinstance(entry, dict):
+            raise _err("directory_roles: must be a list of {\"name\", \"id\"} objects.")
+        name = entry.get("name")
+        role = DirectoryRole(name, entry.get("id") or known.get(str(name).lower()))
+        if role.key in out:
+            raise _err("directory_roles: role id %s appears twice." % role.id)
+        out[role.key] = role
+    return out
 
 
 class Store(object):
@@ -208,8 +250,11 @@ class Store(object):
         self._salt = secrets.token_bytes(16)
         self._token_key = secrets.token_bytes(32)
         self._customers = {}
+        self._customer_seqs = []
+        self._customer_by_seq = {}
         self._by_seq = {}
         self._seq = 0
+        self._member_seq = 0
 
     # ---- seeding -------------------------------------------------------------------------
 
@@ -217,18 +262,44 @@ class Store(object):
         """Replace the whole state with the customers of a seed document."""
         with self._lock:
             self._customers = {}
+            self._customer_seqs = []
+            self._customer_by_seq = {}
             self._by_seq = {}
             self._seq = 0
+            self._member_seq = 0
             for entry in seed.get("customers", []):
-                self.add_customer(entry["id"], entry.get("domains", []))
-                for name in entry.get("users_from_fixtures", []):
-                    self._load_fixture(entry["id"], name)
-                self.add_users(entry["id"], entry.get("users", []))
+                self._load_customer(entry)
+            if seed.get("generate_customers"):
+                spec = seed["generate_customers"]
+                if not isinstance(spec, dict):
+                    raise _err("generate_customers: must be an object with count and optional prefix, users_per_customer, ...")
+                self.generate_customers(**spec)
 
-    def _load_fixture(self, cid, name):
+    def _load_customer(self, entry):
+        cid = entry["id"]
+        self.add_customer(cid, entry.get("domains", []), entry.get("company_name"), entry.get("relationship"),
+                          entry.get("directory_roles"))
+        for name in entry.get("subscribed_skus_from_fixtures", []):
+            self.load_subscribed_skus_fixture(cid, name)
+        for sku in entry.get("subscribed_skus", []):
+            self.add_subscribed_sku(cid, sku)
+        for name in entry.get("users_from_fixtures", []):
+            self._load_fixture(cid, name)
+        self.add_users(cid, entry.get("users", []))
+        members = entry.get("role_members") or {}
+        if not isinstance(members, dict):
+            raise _err("role_members: must be an object of role id or name -> list of userPrincipalNames or ids.")
+        for role, users in members.items():
+            for user in users:
+                self.add_role_member(cid, role, user)
+
+    def _fixture_bytes(self, name):
         path = name if os.path.isabs(name) else os.path.join(self.fixtures_dir or "", name)
         with open(path, "rb") as handle:
-            raw = handle.read()
+            return handle.read()
+
+    def _load_fixture(self, cid, name):
+        raw = self._fixture_bytes(name)
         body = json.loads(raw.decode("utf-8-sig"))
         if isinstance(body, dict) and isinstance(body.get("items"), list):
             self.add_users(cid, body["items"])
@@ -236,17 +307,66 @@ class Store(object):
             user = self.add_users(cid, [body])[0]
             user.raw = raw
 
-    def add_customer(self, cid, domains):
+    def add_customer(self, cid, domains, company_name=None, relationship=None, directory_roles=None):
+        """A new customer (its id is its tenant id); company name defaults to the first domain's first label, capitalised."""
         with self._lock:
             if not isinstance(cid, str) or not cid:
                 raise _err("id: a customer id is required.")
             if not isinstance(domains, list) or not domains or not all(isinstance(d, str) and _DOMAIN.match(d) for d in domains):
                 raise _err("domains: a non-empty list of domain names is required.")
+            if company_name is not None and (not isinstance(company_name, str) or not company_name.strip()):
+                raise _err("company_name: must be a non-empty string.")
+            if relationship is not None and (not isinstance(relationship, str) or not relationship):
+                raise _err("relationship: must be a string such as reseller or advisor.")
             key = cid.lower()
             if key in self._customers:
                 raise _err("id: customer %s already exists." % cid)
-            self._customers[key] = Customer(cid, domains)
+            roles = _directory_roles(catalog.default_directory_roles() if directory_roles is None else directory_roles)
+            self._seq += 1
+            customer = Customer(cid, self._seq, domains, company_name or _company_name(domains[0].lower()),
+                                relationship or "reseller", roles)
+            self._customers[key] = customer
+            self._customer_seqs.append(customer.seq)   # new sequence numbers are always the largest
+            self._customer_by_seq[customer.seq] = customer
             return cid
+
+    def generate_customers(self, count, prefix="customer", users_per_customer=0, subscribed_skus=False, relationship=None):
+        """Customers <prefix>NNNNN.onmicrosoft.com, "<Prefix> NNNNN Ltd", numbered after any already there.
+
+        Ids are GUIDs derived from the domain. subscribed_skus: False (none), True (the default SKU
+        set) or a list of SKUs in API shape. Returns the new ids."""
+        with self._lock:
+            if not isinstance(count, int) or isinstance(count, bool) or not 0 < count <= 100000:
+                raise _err("count: must be an integer between 1 and 100000.")
+            if not isinstance(prefix, str) or not re.match(r"^[a-z0-9][a-z0-9-]*$", prefix):
+                raise _err("prefix: must be lower-case letters, digits and hyphens.")
+            if not isinstance(users_per_customer, int) or isinstance(users_per_customer, bool) or not 0 <= users_per_customer <= 10000:
+                raise _err("users_per_customer: must be an integer between 0 and 10000.")
+            if subscribed_skus is True:
+                skus = catalog.default_subscribed_skus()
+            elif subscribed_skus in (False, None):
+                skus = []
+            elif isinstance(subscribed_skus, list):
+                skus = subscribed_skus
+            else:
+                raise _err("subscribed_skus: must be true, false or a list of SKUs.")
+            taken = set(d for c in self._customers.values() for d in c.domains[:1])
+            number = 0
+            made = []
+            while len(made) < count:
+                number += 1
+                domain = "%s%05d.onmicrosoft.com" % (prefix, number)
+                cid = str(uuid.uuid5(_CUSTOMER_NAMESPACE, domain))
+                if domain in taken or cid in self._customers:
+                    continue
+                name = "%s %05d Ltd" % (prefix[:1].upper() + prefix[1:], number)
+                self.add_customer(cid, [domain], name, relationship)
+                for sku in skus:
+                    self.add_subscribed_sku(cid, sku)
+                if users_per_customer:
+                    self.generate_users(cid, users_per_customer, prefix="user")
+                made.append(cid)
+            return made
 
     def add_users(self, cid, items):
         """Seed users as given (recorded or admin-supplied objects); only identity is checked."""
@@ -262,6 +382,10 @@ class Store(object):
                 links = body.pop("links", None)
                 attributes = body.pop("attributes", None)
                 profile = body.pop("passwordProfile", None)
+                licenses = body.pop("licenses", None) or []
+                if not isinstance(licenses, list):
+                    raise _err("users: licenses must be a list of SKU ids or skuPartNumbers.")
+                skus = [self._sku(customer, name, by_part_number=True) for name in licenses]
                 body.setdefault("id", str(uuid.uuid4()))
                 body.setdefault("state", ACTIVE)
                 if body["id"].lower() in customer.users or body["userPrincipalName"].lower() in customer.upns:
@@ -274,6 +398,10 @@ class Store(object):
                 if isinstance(profile, dict) and isinstance(profile.get("password"), str):
                     self._set_password(user, profile["password"], bool(profile.get("forceChangePassword", False)))
                     user.password_changes = 0
+                for sku in skus:
+                    if user.state == ACTIVE and sku.key not in user.licenses:
+                        self._check_seat(customer, sku)
+                        self._grant(customer, user, sku, None)
                 added.append(user)
             return added
 
@@ -326,6 +454,29 @@ class Store(object):
             raise StoreError(USER_NOT_FOUND, "User object Id is not found")
         return user
 
+    def _sku(self, customer, sku_id, by_part_number=False, what="skuId"):
+        sku = customer.skus.get(str(sku_id).lower())
+        if sku is None and by_part_number:
+            sku = next((k for k in customer.skus.values() if str(k.part_number).lower() == str(sku_id).lower()), None)
+        if sku is None:
+            raise _err("%s: the customer has no subscription for SKU %s." % (what, sku_id))
+        return sku
+
+    def _role(self, customer, role_id, by_name=False):
+        role = customer.roles.get(str(role_id).lower())
+        if role is None and by_name:
+            role = next((r for r in customer.roles.values() if r.name.lower() == str(role_id).lower()), None)
+        if role is None:
+            raise not_found("Directory role %s was not found in the customer tenant: it does not exist or is not activated "
+                            "in this tenant." % role_id)
+        return role
+
+    def _user_by_id_or_upn(self, customer, user):
+        found = customer.users.get(str(user).lower()) or customer.upns.get(str(user).lower())
+        if found is None or found.state != ACTIVE:
+            raise StoreError(USER_NOT_FOUND, "User object Id is not found")
+        return found
+
     def customer_ids(self):
         with self._lock:
             return [c.id for c in self._customers.values()]
@@ -365,11 +516,13 @@ class Store(object):
             user = self._user(cid, uid, state=None)
             return user.password_hash is not None and hmac.compare_digest(user.password_hash, self._hash(password))
 
-    @staticmethod
-    def _admin_view(user):
+    def _admin_view(self, user):
         view = copy.deepcopy(user.render())   # callers may mutate it; the store's dicts must not change
         view["passwordChanges"] = user.password_changes
         view["forceChangePassword"] = user.force_change_password
+        customer = self._customers[user.cid.lower()]
+        view["licenses"] = [customer.skus[k].id for k in user.licenses]
+        view["directoryRoles"] = [r.id for r in customer.roles.values() if r.has(user)]
         return view
 
     # ---- writes --------------------------------------------------------------------------
@@ -466,6 +619,11 @@ class Store(object):
             user.fields["state"] = INACTIVE
             user.fields["softDeletionTime"] = now_iso()
             user.touched()
+            # Entra releases a deleted user's licences and role memberships; a restore brings neither back here.
+            for key in list(user.licenses):
+                self._release(customer, user, customer.skus[key])
+            for role in customer.roles.values():
+                role.remove(user)
 
     def _restore(self, customer, user):
         holder = customer.upns.get(user.upn.lower())
@@ -540,6 +698,261 @@ class Store(object):
         user.password_changes += 1
         user.force_change_password = bool(force)
 
+    # ---- subscribed SKUs and licences --------------------------------------------------
+
+    def add_subscribed_sku(self, cid, sku):
+        """Add a SKU (API shape; consumedUnits, if given, is a baseline of seats used outside the emulator).
+
+        A SKU id the customer already has is replaced, keeping who holds it. Returns the SKU as served."""
+        with self._lock:
+            customer = self._customer(cid)
+            new = SubscribedSku(sku)
+            old = customer.skus.get(new.key)
+            if old is not None:
+                new.holders = old.holders
+            customer.skus[new.key] = new
+            customer.skus_raw = None
+            return copy.deepcopy(new.render())
+
+    def load_subscribed_skus_fixture(self, cid, name):
+        """The SKUs of a recorded subscribedskus body, with their recorded consumedUnits as the baseline.
+
+        When they are the customer's first SKUs, the recorded bytes are served until anything changes."""
+        with self._lock:
+            customer = self._customer(cid)
+            raw = self._fixture_bytes(name)
+            body = json.loads(raw.decode("utf-8-sig"))
+            if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+                raise _err("subscribed_skus_from_fixtures: %s is not a Collection body." % name)
+            pristine = not customer.skus
+            for item in body["items"]:
+                self.add_subscribed_sku(cid, item)
+            customer.skus_raw = raw if pristine else None
+
+    def subscribed_skus(self, cid, groups=None):
+        """The customer's SKUs as served (optionally only those of the given lower-case licence groups)."""
+        return self.sku_listing(cid, groups)[0]
+
+    def sku_listing(self, cid, groups=None):
+        """(SKUs as served, the recorded bytes when they still describe exactly this answer, else None)."""
+        with self._lock:
+            customer = self._customer(cid)
+            chosen = [k for k in customer.skus.values() if groups is None or k.group in groups]
+            raw = customer.skus_raw if len(chosen) == len(customer.skus) else None
+            return [copy.deepcopy(k.render()) for k in chosen], raw
+
+    def user_licenses(self, cid, uid):
+        """The SKU ids a user (id or userPrincipalName, any state) holds, in assignment order."""
+        with self._lock:
+            customer = self._customer(cid)
+            user = customer.users.get(str(uid).lower()) or customer.upns.get(str(uid).lower())
+            if user is None:
+                raise StoreError(USER_NOT_FOUND, "User object Id is not found")
+            return [customer.skus[k].id for k in user.licenses]
+
+    def license_items(self, cid, uid, groups=None):
+        """The License items of an active user, as served."""
+        with self._lock:
+            customer = self._customer(cid)
+            user = self._user(cid, uid)
+            items = []
+            for key, excluded in user.licenses.items():
+                sku = customer.skus[key]
+                if groups is None or sku.group in groups:
+                    items.append(sku.render_license(excluded))
+            return items
+
+    def update_licenses(self, cid, uid, body):
+        """A LicenseUpdate, all or nothing: every check passes before anything changes. Returns the 201 body."""
+        with self._lock:
+            customer = self._customer(cid)
+            user = self._user(cid, uid)
+            assign_ids, remove_ids = parse_license_update(body)
+            assign = []
+            for sku_id, excluded in assign_ids:
+                sku = self._sku(customer, sku_id, what="licensesToAssign.skuId")
+                unknown = [p for p in excluded or [] if p.lower() not in sku.plan_ids()]
+                if unknown:
+                    raise _err("licensesToAssign.excludedPlans: %s is not a service plan of SKU %s." % (unknown[0], sku.id))
+                if all(sku is not chosen for chosen, ignored in assign):
+                    assign.append((sku, excluded))
+            remove = []
+            for sku_id in remove_ids:
+                sku = self._sku(customer, sku_id, what="licensesToRemove")
+                if sku not in remove:
+                    remove.append(sku)
+            groups = sorted(set(sku.group for sku, ignored in assign) | set(sku.group for sku in remove))
+            if len(groups) > 1:
+                raise _err("licensesToAssign, licensesToRemove: one request may only contain licences of one licence group; "
+                           "this one has %s." % " and ".join(groups))
+            both = [sku for sku, ignored in assign if sku in remove]
+            if both:
+                raise _err("licensesToAssign, licensesToRemove: SKU %s is both to assign and to remove." % both[0].id)
+            for sku in remove:
+                if sku.key not in user.licenses:
+                    raise _err("licensesToRemove: the user does not hold a licence for SKU %s." % sku.id)
+            if assign and not user.fields.get("usageLocation"):
+                raise _err(INVALID_USAGE_LOCATION)
+            for sku, ignored in assign:
+                if sku.key not in user.licenses:
+                    self._check_seat(customer, sku)
+            for sku in remove:
+                self._release(customer, user, sku)
+            for sku, excluded in assign:
+                self._grant(customer, user, sku, excluded)
+            return {"licensesToAssign": [{"skuId": sku.id} for sku, ignored in assign], "licenseWarnings": [],
+                    "attributes": {"objectType": "LicenseUpdate"}}
+
+    @staticmethod
+    def _check_seat(customer, sku):
+        if sku.available < 1:
+            raise StoreError(LICENSE_QUOTA_EXCEEDED, OUT_OF_LICENSES, data=[
+                "LicenseQuotaExceededException : Subscription with Account %s and SKU %s does not have any available licenses "
+                "left." % (customer.id, sku.id)])
+
+    @staticmethod
+    def _grant(customer, user, sku, excluded):
+        if sku.key not in user.licenses:
+            sku.holders[user.id.lower()] = True
+        user.licenses[sku.key] = list(excluded) if excluded else None
+        customer.skus_raw = None
+
+    @staticmethod
+    def _release(customer, user, sku):
+        user.licenses.pop(sku.key, None)
+        sku.holders.pop(user.id.lower(), None)
+        customer.skus_raw = None
+
+    # ---- directory roles ----------------------------------------------------------------
+
+    def directory_roles(self, cid):
+        """The roles activated in the customer tenant, as served."""
+        with self._lock:
+            return [r.render() for r in self._customer(cid).roles.values()]
+
+    def user_directory_roles(self, cid, uid):
+        """The roles an active user is a member of, as served (tenant role order)."""
+        with self._lock:
+            customer = self._customer(cid)
+            user = self._user(cid, uid)
+            return [r.render() for r in customer.roles.values() if r.has(user)]
+
+    def role_members(self, cid, role):
+        """The user ids of a role's members (role id or name), in the order they were added."""
+        with self._lock:
+            role = self._role(self._customer(cid), role, by_name=True)
+            return [role.by_seq[s].id for s in role.seqs]
+
+    def user_roles(self, cid, user):
+        """The role ids a user (id or userPrincipalName, any state) is a member of."""
+        with self._lock:
+            customer = self._customer(cid)
+            found = customer.users.get(str(user).lower()) or customer.upns.get(str(user).lower())
+            if found is None:
+                raise StoreError(USER_NOT_FOUND, "User object Id is not found")
+            return [r.id for r in customer.roles.values() if r.has(found)]
+
+    def add_role_member(self, cid, role, user):
+        """Make an active user (id or userPrincipalName) a member of a role (id or name); returns the UserMember."""
+        with self._lock:
+            customer = self._customer(cid)
+            return self._add_member(self._role(customer, role, by_name=True), self._user_by_id_or_upn(customer, user))
+
+    def add_user_member(self, cid, rid, body):
+        """POST .../directoryroles/{rid}/usermembers: the role by id, the user by the body's Id."""
+        with self._lock:
+            customer = self._customer(cid)
+            role = self._role(customer, rid)
+            uid = parse_user_member(body)[0]
+            return self._add_member(role, self._user(cid, uid))
+
+    def _add_member(self, role, user):
+        if role.has(user):
+            raise _err(ALREADY_MEMBER)
+        self._member_seq += 1
+        role.add(user, self._member_seq)
+        return role.render_member(user)
+
+    def remove_role_member(self, cid, role, user, by_name=True):
+        """Remove a member (user id or userPrincipalName) from a role (id, or name when by_name)."""
+        with self._lock:
+            customer = self._customer(cid)
+            role = self._role(customer, role, by_name=by_name)
+            found = customer.users.get(str(user).lower()) or customer.upns.get(str(user).lower())
+            if found is None or not role.remove(found):
+                raise not_found("User %s is not a member of directory role %s." % (user, role.id))
+
+    def admin_roles(self, cid):
+        """Every role of the customer with its members (id, userPrincipalName)."""
+        with self._lock:
+            customer = self._customer(cid)
+            return [{"id": r.id, "name": r.name,
+                     "members": [{"id": r.by_seq[s].id, "userPrincipalName": r.by_seq[s].upn} for s in r.seqs]}
+                    for r in customer.roles.values()]
+
+    def member_page(self, cid, rid, size=None, token=None):
+        """One page of a role's members in the order added: (items, next continuation token or None, size)."""
+        with self._lock:
+            customer = self._customer(cid)
+            role = self._role(customer, rid)
+            listing = "role:" + role.key
+            after = 0
+            if token is not None:
+                data = self._decode_token(token)
+                if data.get("c") != customer.id.lower() or data.get("s") != listing:
+                    raise _err("MS-ContinuationToken: the continuation token does not belong to this listing.")
+                after = data["a"]
+                size = size or data["n"]
+            size = min(size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+            start = bisect.bisect_right(role.seqs, after)
+            chosen = role.seqs[start:start + size]
+            items = [role.render_member(role.by_seq[s]) for s in chosen]
+            next_token = None
+            if start + size < len(role.seqs):
+                next_token = self._encode_token({"c": customer.id.lower(), "s": listing, "a": chosen[-1], "n": size})
+            return items, next_token, size
+
+    # ---- customers -----------------------------------------------------------------------
+
+    def get_customer(self, cid):
+        with self._lock:
+            return self._customer(cid).render()
+
+    def customer_page(self, size=None, token=None, customer_filter=None):
+        """One page of customers in creation order: (items, next token or None, size, filter).
+
+        customer_filter is None or (field, value) as Customer.matches takes it; with a token, the
+        filter and default size come from the token."""
+        with self._lock:
+            after = 0
+            if token is not None:
+                data = self._decode_token(token)
+                token_filter = tuple(data["f"]) if data.get("f") else None
+                if data.get("s") != CUSTOMERS_LISTING or (customer_filter is not None and token_filter != tuple(customer_filter)):
+                    raise _err("MS-ContinuationToken: the continuation token does not belong to this listing.")
+                customer_filter, after = token_filter, data["a"]
+                size = size or data["n"]
+            size = min(size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+            seqs = self._customer_seqs
+            start = bisect.bisect_right(seqs, after)
+            if customer_filter is None:
+                chosen = [self._customer_by_seq[s] for s in seqs[start:start + size]]
+                more = start + size < len(seqs)
+            else:
+                chosen, more = [], False
+                for seq in seqs[start:]:
+                    customer = self._customer_by_seq[seq]
+                    if customer.matches(customer_filter):
+                        if len(chosen) == size:
+                            more = True
+                            break
+                        chosen.append(customer)
+            next_token = None
+            if more:
+                next_token = self._encode_token({"c": "", "s": CUSTOMERS_LISTING, "a": chosen[-1].seq, "n": size,
+                                                 "f": list(customer_filter) if customer_filter else None})
+            return [c.render() for c in chosen], next_token, size, customer_filter
+
     # ---- paging --------------------------------------------------------------------------
 
     def page(self, cid, state, size=None, token=None):
@@ -552,7 +965,8 @@ class Store(object):
             after = 0
             if token is not None:
                 data = self._decode_token(token)
-                if data.get("c") != customer.id.lower() or (state is not None and data.get("s") != state):
+                if (data.get("c") != customer.id.lower() or data.get("s") not in (ACTIVE, INACTIVE)
+                        or (state is not None and data.get("s") != state)):
                     raise _err("MS-ContinuationToken: the continuation token does not belong to this listing.")
                 state, after = data["s"], data["a"]
                 size = size or data["n"]
@@ -579,7 +993,7 @@ class Store(object):
             if not hmac.compare_digest(mac, expected):
                 raise ValueError("bad mac")
             data = json.loads(base64.urlsafe_b64decode(payload + b"=" * (-len(payload) % 4)))
-            if data.get("s") not in (ACTIVE, INACTIVE) or not isinstance(data.get("a"), int) or not isinstance(data.get("n"), int):
+            if not isinstance(data.get("s"), str) or not isinstance(data.get("a"), int) or not isinstance(data.get("n"), int):
                 raise ValueError("bad token")
             return data
         except (ValueError, UnicodeError, TypeError):
