@@ -2,6 +2,7 @@
 
 python -m partnercenter_emulator --state-dir DIR [--seed FILE] [--port 0] [--token-lifetime 3600]
     [--ready-file PATH] [--env-file PATH] [--max-lifetime 1800] [--device-code-auto-approve]
+    [--no-replay-dedup] [--rate-limit RPS [--rate-burst N]] [--latency-ms MS]
 """
 
 from __future__ import annotations
@@ -32,7 +33,21 @@ def parse_args(argv=None):
     parser.add_argument("--env-file", default=None, help="written with shell `export NAME=value` lines")
     parser.add_argument("--max-lifetime", type=float, default=1800, help="exit after this many seconds (0 = no limit)")
     parser.add_argument("--device-code-auto-approve", action="store_true", help="device codes are approved at once")
-    return parser.parse_args(argv)
+    parser.add_argument("--no-replay-dedup", action="store_true",
+                        help="execute every request anew, even when its MS-RequestId was seen")
+    parser.add_argument("--rate-limit", type=float, default=None, metavar="RPS",
+                        help="partner-wide limit on Partner Center requests per second (default: off)")
+    parser.add_argument("--rate-burst", type=float, default=None, metavar="N", help="token bucket size (default: max(1, RPS))")
+    parser.add_argument("--latency-ms", type=float, default=0.0, metavar="MS",
+                        help="added before every Partner Center and Entra ID response")
+    args = parser.parse_args(argv)
+    if args.rate_limit is not None and args.rate_limit < 0:
+        parser.error("--rate-limit must be >= 0")
+    if args.rate_burst is not None and args.rate_burst < 1:
+        parser.error("--rate-burst must be >= 1")
+    if args.latency_ms < 0:
+        parser.error("--latency-ms must be >= 0")
+    return args
 
 
 def write_atomically(path, text, mode=0o600):
@@ -56,7 +71,8 @@ def main(argv=None):
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *args: stop.set())
     emulator = Emulator(seed_path=args.seed, state_dir=args.state_dir, token_lifetime=args.token_lifetime, port=args.port,
-                        device_code_auto_approve=args.device_code_auto_approve)
+                        device_code_auto_approve=args.device_code_auto_approve, replay_dedup=not args.no_replay_dedup,
+                        rate_limit=args.rate_limit, rate_burst=args.rate_burst, latency=args.latency_ms / 1000.0)
     emulator.start()
     try:
         settings = emulator.settings

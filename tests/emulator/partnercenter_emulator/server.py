@@ -5,7 +5,9 @@ from __future__ import annotations
 import collections
 import email.utils
 import json
+import math
 import os
+import random
 import re
 import shutil
 import socket
@@ -19,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import admin, tls
 from .entra import PC_USER_SCOPE, EntraService, TokenRegistry
-from .partner_center import PartnerCenterService, error as pc_error
+from .partner_center import PartnerCenterService, Route, error as pc_error
 from .store import Store
 from .wire import Request, Response, json_bytes, json_response
 
@@ -28,6 +30,9 @@ DEFAULT_SEED = os.path.join(os.path.dirname(PACKAGE_DIR), "seeds", "default.json
 FIXTURES_DIR = os.path.join(os.path.dirname(os.path.dirname(PACKAGE_DIR)), "fixtures", "recorded")
 MAX_BODY = 64 * 1024 * 1024
 FAULT_KINDS = ("status", "drop_after_commit", "drop_before", "delay")
+CHAOS_KINDS = ("429_seconds", "429_date", "500", "502", "503", "504", "drop_after_commit", "read_timeout", "401")
+SERVICES = ("partnercenter", "entra")
+_UNSET = object()   # configure(): "not given", as None means "off" for the newer settings
 # Query keys that could carry a credential never reach the request log.
 _SECRET_KEYS = re.compile(r"token|secret|password|assertion|code|key", re.IGNORECASE)
 _LOCAL_HOST = re.compile(r"^(127\.0\.0\.1|localhost):\d+$")
@@ -163,6 +168,123 @@ class ReplayCache(object):
         with self._cond:
             self._stored.clear()
             self._bytes = 0
+
+
+class RateLimiter(object):
+    """A partner-wide token bucket: `rate` tokens per second, at most `burst` saved up. Thread-safe."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.rate = None
+        self.burst_setting = None
+        self._tokens = 0.0
+        self._stamp = time.monotonic()
+
+    @staticmethod
+    def validate(rate, burst):
+        if rate is not None and (not isinstance(rate, (int, float)) or isinstance(rate, bool) or rate < 0):
+            raise ValueError("rate_limit must be requests per second >= 0 (0 or null: off)")
+        if burst is not None and (not isinstance(burst, (int, float)) or isinstance(burst, bool) or burst < 1):
+            raise ValueError("rate_burst must be a number >= 1 (null: max(1, rate_limit))")
+
+    @property
+    def burst(self):
+        if not self.rate:
+            return None
+        return float(self.burst_setting) if self.burst_setting is not None else max(1.0, float(self.rate))
+
+    def configure(self, rate, burst):
+        """Set the rate and bucket size; the bucket starts full."""
+        self.validate(rate, burst)
+        with self._lock:
+            self.rate = float(rate) if rate else None
+            self.burst_setting = burst
+            self._tokens = self.burst or 0.0
+            self._stamp = time.monotonic()
+
+    def take(self):
+        """None when a token was taken (or limiting is off), else the seconds until one is available."""
+        with self._lock:
+            if not self.rate:
+                return None
+            now = time.monotonic()
+            self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+            self._stamp = now
+            if self._tokens >= 1.0:
+                self._tokens -= 1.0
+                return None
+            return (1.0 - self._tokens) / self.rate
+
+
+class Chaos(object):
+    """Random faults from one seeded draw sequence: each matching request draws once, under a lock."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.spec = None
+        self._random = None
+
+    @staticmethod
+    def normalize(spec):
+        if spec is None:
+            return None
+        if not isinstance(spec, dict):
+            raise ValueError("chaos must be an object (or null to stop)")
+        unknown = sorted(set(spec) - {"seed", "rate", "kinds", "services", "methods", "timeout_sleep"})
+        if unknown:
+            raise ValueError("chaos: unknown keys %s" % ", ".join(unknown))
+        out = {"seed": spec.get("seed", 0), "rate": spec.get("rate", 0.1), "kinds": list(spec.get("kinds", CHAOS_KINDS)),
+               "services": list(spec.get("services", SERVICES)), "methods": [str(m).upper() for m in spec.get("methods", ["*"])],
+               "timeout_sleep": spec.get("timeout_sleep", 3)}
+        if not isinstance(out["seed"], int) or isinstance(out["seed"], bool):
+            raise ValueError("chaos.seed must be an integer")
+        if not isinstance(out["rate"], (int, float)) or isinstance(out["rate"], bool) or not 0 <= out["rate"] <= 1:
+            raise ValueError("chaos.rate must be a number from 0 to 1")
+        if not out["kinds"] or any(k not in CHAOS_KINDS for k in out["kinds"]):
+            raise ValueError("chaos.kinds must be a non-empty list of %s" % ", ".join(CHAOS_KINDS))
+        if any(s not in SERVICES for s in out["services"]):
+            raise ValueError("chaos.services must be a list of %s" % ", ".join(SERVICES))
+        sleep = out["timeout_sleep"]
+        if not isinstance(sleep, (int, float)) or isinstance(sleep, bool) or sleep < 0:
+            raise ValueError("chaos.timeout_sleep must be seconds >= 0")
+        return out
+
+    def configure(self, spec):
+        spec = self.normalize(spec)
+        with self._lock:
+            self.spec = spec
+            self._random = random.Random(spec["seed"]) if spec else None
+
+    def settings(self):
+        with self._lock:
+            return dict(self.spec) if self.spec else None
+
+    def draw(self, service, method):
+        """The fault rule (FaultTable form plus `name`) for this request, or None."""
+        with self._lock:
+            spec = self.spec
+            if spec is None or service not in spec["services"] or not ("*" in spec["methods"] or method in spec["methods"]):
+                return None
+            if self._random.random() >= spec["rate"]:
+                return None
+            kinds = [k for k in spec["kinds"] if k != "401" or service == "partnercenter"]
+            if not kinds:
+                return None
+            name = self._random.choice(kinds)
+            sleep = spec["timeout_sleep"]
+        if name == "429_seconds":
+            return {"name": name, "kind": "status", "status": 429, "retry_after": 1}
+        if name == "429_date":
+            # HTTP-dates have whole seconds: the next whole second plus one is 1 to 2 s ahead.
+            return {"name": name, "kind": "status", "status": 429,
+                    "retry_after": email.utils.formatdate(math.ceil(time.time()) + 1, usegmt=True)}
+        if name.isdigit() and name != "401":
+            return {"name": name, "kind": "status", "status": int(name)}
+        if name == "401":
+            return {"name": name, "kind": "unauthorized"}
+        if name == "read_timeout":
+            return {"name": name, "kind": "read_timeout", "seconds": sleep}
+        return {"name": name, "kind": name}
 
 
 class _Dropped(Exception):
@@ -303,7 +425,8 @@ class _Server(ThreadingHTTPServer):
 class Emulator(object):
     """Partner Center customer-user API + Entra ID token endpoint on https://127.0.0.1:PORT."""
 
-    def __init__(self, seed_path=None, state_dir=None, token_lifetime=3600, port=0, device_code_auto_approve=False):
+    def __init__(self, seed_path=None, state_dir=None, token_lifetime=3600, port=0, device_code_auto_approve=False,
+                 replay_dedup=True, rate_limit=None, rate_burst=None, latency=0.0, chaos=None):
         self.seed_path = os.path.abspath(seed_path or DEFAULT_SEED)
         with open(self.seed_path, "rb") as handle:
             self.seed = json.loads(handle.read().decode("utf-8-sig"))
@@ -316,9 +439,15 @@ class Emulator(object):
         self.tokens = TokenRegistry(token_lifetime)
         self._initial_lifetime = int(token_lifetime)
         self._initial_auto_approve = bool(device_code_auto_approve)
+        self._initial_config = {"replay_dedup": replay_dedup, "rate_limit": rate_limit, "rate_burst": rate_burst,
+                                "latency": latency, "chaos": chaos}
         self.log = RequestLog()
         self.faults = FaultTable()
         self.replay = ReplayCache()
+        self.rate_limiter = RateLimiter()
+        self.chaos = Chaos()
+        self.replay_dedup = True
+        self.latency = 0.0
         self.entra = EntraService(self.tokens)
         self.partner_center = PartnerCenterService(self.store, self.tokens)
         self._errors = collections.deque(maxlen=100)
@@ -365,10 +494,12 @@ class Emulator(object):
         self.tokens.load_seed(self.seed)
         self.tokens.token_lifetime = self._initial_lifetime
         self.tokens.device_code_auto_approve = self._initial_auto_approve
+        self.configure(**self._initial_config)
         self.store.load_seed(self.seed)
 
     def reset(self):
-        """Back to the seed: users, tokens issued, request log, faults and replay cache."""
+        """Back to the seed and the constructor's settings: customers, users, SKUs, roles, tokens issued, request log,
+        faults, replay cache, rate limit, latency, chaos, replay_dedup."""
         self._load()
         self.log.clear()
         self.faults.clear()
@@ -394,14 +525,39 @@ class Emulator(object):
     def approve_device_code(self, user_code=None):
         return self.tokens.approve_device_code(user_code)
 
-    def configure(self, token_lifetime=None, device_code_auto_approve=None):
+    def configure(self, token_lifetime=None, device_code_auto_approve=None, replay_dedup=_UNSET, rate_limit=_UNSET,
+                  rate_burst=_UNSET, latency=_UNSET, chaos=_UNSET):
+        """Change settings (all validated before any changes); returns the current settings.
+
+        token_lifetime and device_code_auto_approve: None leaves them. The others: not given leaves
+        them; rate_limit None/0, chaos None turn those off; rate_burst None means max(1, rate_limit).
+        Setting rate_limit or rate_burst refills the bucket; setting chaos restarts its draw sequence."""
         if token_lifetime is not None:
             if not isinstance(token_lifetime, int) or isinstance(token_lifetime, bool) or token_lifetime < 1:
                 raise ValueError("token_lifetime must be a positive integer of seconds")
+        if replay_dedup is not _UNSET and not isinstance(replay_dedup, bool):
+            raise ValueError("replay_dedup must be true or false")
+        if latency is not _UNSET and (not isinstance(latency, (int, float)) or isinstance(latency, bool) or latency < 0):
+            raise ValueError("latency must be seconds >= 0")
+        rate = self.rate_limiter.rate if rate_limit is _UNSET else rate_limit
+        burst = self.rate_limiter.burst_setting if rate_burst is _UNSET else rate_burst
+        self.rate_limiter.validate(rate, burst)
+        chaos = self.chaos.normalize(chaos) if chaos is not _UNSET else _UNSET
+        if token_lifetime is not None:
             self.tokens.token_lifetime = token_lifetime
         if device_code_auto_approve is not None:
             self.tokens.device_code_auto_approve = bool(device_code_auto_approve)
-        return {"token_lifetime": self.tokens.token_lifetime, "device_code_auto_approve": self.tokens.device_code_auto_approve}
+        if replay_dedup is not _UNSET:
+            self.replay_dedup = replay_dedup
+        if latency is not _UNSET:
+            self.latency = float(latency)
+        if rate_limit is not _UNSET or rate_burst is not _UNSET:
+            self.rate_limiter.configure(rate, burst)
+        if chaos is not _UNSET:
+            self.chaos.configure(chaos)
+        return {"token_lifetime": self.tokens.token_lifetime, "device_code_auto_approve": self.tokens.device_code_auto_approve,
+                "replay_dedup": self.replay_dedup, "rate_limit": self.rate_limiter.rate, "rate_burst": self.rate_limiter.burst,
+                "latency": self.latency, "chaos": self.chaos.settings()}
 
     def record_error(self):
         self._errors.append(traceback.format_exc())
@@ -432,57 +588,81 @@ class Emulator(object):
     # ---- request pipeline ---------------------------------------------------------------
 
     def dispatch(self, request):
-        """Answer one request (raises _Dropped to close the connection without answering)."""
+        """Answer one request (raises _Dropped to close the connection without answering).
+
+        Order: rate limit (Partner Center only), then an explicit fault rule, else a chaos fault, then processing."""
         if request.path == "/_emulator" or request.path.startswith("/_emulator/"):
             return admin.handle(self, request)
         service = "partnercenter" if request.path == "/v1" or request.path.startswith("/v1/") else "entra"
         entry = self.log.begin(self._log_entry(service, request))
-        fault = self.faults.take(request.method, request.path)
+        route = None
+        if service == "partnercenter":
+            route = self.partner_center.route(request)
+            if not isinstance(route, Response):
+                self.log.update(entry, resource_id=route.resource_id)
+            wait = self.rate_limiter.take()
+            if wait is not None:
+                seconds = max(1, int(math.ceil(wait)))
+                response = self._fault_response(service, {"status": 429, "retry_after": seconds})
+                self.log.update(entry, fault="rate_limit", status=429)
+                return self._respond(service, request, response)
+        fault = self.faults.take(request.method, request.path) or self.chaos.draw(service, request.method)
         kind = fault["kind"] if fault else None
         if kind:
-            self.log.update(entry, fault=kind)
+            self.log.update(entry, fault=fault.get("name", kind))
         if kind == "drop_before":
+            raise _Dropped()
+        if kind == "read_timeout":
+            time.sleep(fault["seconds"])
             raise _Dropped()
         if kind == "status":
             response = self._fault_response(service, fault)
+        elif kind == "unauthorized":
+            response = self.partner_center.unauthorized("The access token has been revoked.")
         else:
             if kind == "delay":
                 time.sleep(fault["seconds"])
             try:
-                response, replayed = self._process(service, request)
+                response, replayed, executed = self._process(service, request, route)
             except Exception:  # pylint: disable=broad-except
                 self.record_error()
-                response, replayed = pc_error(500, 500, "Internal emulator error."), False
-            if replayed:
-                self.log.update(entry, replayed=True)
+                response, replayed, executed = pc_error(500, 500, "Internal emulator error."), False, False
+            if isinstance(route, Route) and route.operation == "create" and response.status == 201:
+                self.log.update(entry, resource_id=_created_id(response))
+            self.log.update(entry, replayed=replayed, committed=executed and not replayed and 200 <= response.status < 300)
         self.log.update(entry, status=response.status)
         if kind == "drop_after_commit":
             raise _Dropped()
+        return self._respond(service, request, response)
+
+    def _respond(self, service, request, response):
+        if self.latency > 0:
+            time.sleep(self.latency)
         if service == "partnercenter":
             response = self._with_pc_headers(request, response)
         return response
 
-    def _process(self, service, request):
+    def _process(self, service, request, route):
+        """(response, replayed, executed by the store); route is the Partner Center Route or routing error."""
         if service == "entra":
-            return self.entra.handle(request), False
-        route = self.partner_center.route(request)
+            return self.entra.handle(request), False, False
         if isinstance(route, Response):
-            return route, False
+            return route, False, False
         denied = self.partner_center.authorize(request, route)
         if denied is not None:
-            return denied, False
+            return denied, False, False
         request_id = request.header("MS-RequestId")
-        if not request_id:
-            return self.partner_center.execute(request, route), False
+        if not request_id or not self.replay_dedup:
+            return self.partner_center.execute(request, route), False, True
         stored = self.replay.begin(request_id)
         if stored is not None:
-            return stored, True
+            return stored, True, False
         response = None
         try:
             response = self.partner_center.execute(request, route)
         finally:
             self.replay.finish(request_id, response)
-        return response, False
+        return response, False, True
 
     @staticmethod
     def _log_entry(service, request):
@@ -495,7 +675,7 @@ class Emulator(object):
                 "query": query, "request_id": request.header("MS-RequestId"), "correlation_id": request.header("MS-CorrelationId"),
                 "continuation_token_sent": request.header("MS-ContinuationToken") is not None,
                 "application": request.header("MS-PartnerCenter-Application"), "grant_type": grant_type, "client_id": client_id,
-                "status": None, "replayed": False, "fault": None}
+                "status": None, "replayed": False, "fault": None, "committed": False, "resource_id": None}
 
     @staticmethod
     def _fault_response(service, fault):
@@ -526,6 +706,14 @@ class Emulator(object):
                    ("MS-CorrelationId", request.header("MS-CorrelationId") or str(uuid.uuid4())),
                    ("MS-CV", "%s.0" % uuid.uuid4().hex[:22]), ("MS-ServerId", "030011719")]
         return Response(response.status, response.body, response.headers + headers, response.replayable)
+
+
+def _created_id(response):
+    try:
+        value = json.loads(response.body.decode("utf-8-sig")).get("id")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def _retry_after_header(value):

@@ -74,3 +74,30 @@ def test_cli_stops_on_sigterm(tmp_path):
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_cli_rate_limit_latency_and_replay_flags(tmp_path, monkeypatch):
+    process = start(tmp_path, "--max-lifetime", "30", "--rate-limit", "0.5", "--rate-burst", "2", "--latency-ms", "150",
+                    "--no-replay-dedup")
+    try:
+        settings = wait_ready(process, tmp_path / "ready.json")
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", settings["ca_path"])
+        config = requests.get(settings["url"] + "/_emulator/config", timeout=5).json()
+        assert (config["rate_limit"], config["rate_burst"], config["latency"], config["replay_dedup"]) == (0.5, 2.0, 0.15, False)
+        started = time.time()
+        statuses = [requests.get(settings["url"] + "/v1/customers", timeout=5).status_code for attempt in range(3)]
+        assert statuses == [401, 401, 429]   # a token each for two, then the bucket is empty
+        assert time.time() - started >= 0.45
+        # reset keeps what the command line asked for
+        requests.post(settings["url"] + "/_emulator/reset", timeout=5)
+        assert requests.get(settings["url"] + "/_emulator/config", timeout=5).json() == config
+    finally:
+        process.terminate()
+        process.communicate(timeout=20)
+
+
+def test_cli_rejects_bad_limits(tmp_path):
+    for flags in (["--rate-limit", "-1"], ["--rate-burst", "0"], ["--latency-ms", "-5"]):
+        process = start(tmp_path, *flags)
+        process.communicate(timeout=20)
+        assert process.returncode == 2

@@ -53,3 +53,32 @@ def test_log_entry_fields(emu, api):
     assert [e["seq"] for e in emu.requests(since=entra["seq"])] == [partner["seq"]]
     emu.clear_requests()
     assert emu.requests() == []
+
+
+def test_log_says_what_committed_and_which_user(emu, api):
+    api.token("valid")
+    api.token("no_roles")
+    emu.clear_requests()
+    request_id = str(uuid.uuid4())
+    created = api.create("logged@contoso.onmicrosoft.com", headers={"MS-RequestId": request_id}, usageLocation="US")
+    user_id = json.loads(created.content.decode("utf-8-sig"))["id"]
+    api.create("logged@contoso.onmicrosoft.com", headers={"MS-RequestId": request_id})           # replayed
+    api.create("logged@contoso.onmicrosoft.com")                                                 # 400, exists
+    api.call("GET", api.users_path(user_id=user_id))
+    api.call("GET", api.users_path(user_id=user_id), token="no_roles")                          # 403
+    api.call("POST", api.users_path(user_id=user_id) + "/licenseupdates",
+             json_body={"licensesToAssign": [{"skuId": "efccb6f7-5641-4e0e-bd10-b4976e1bf68e"}]})
+    members = "/customers/%s/directoryroles/729827e3-9c14-49f7-bb1b-9608f156bbb8/usermembers" % api.customer
+    api.call("POST", members, json_body={"id": user_id, "displayName": "L", "userPrincipalName": "logged@contoso.onmicrosoft.com",
+                                         "attributes": {"objectType": "UserMember"}})
+    api.call("GET", members)
+    api.call("DELETE", members + "/" + user_id)
+    emu.add_fault(method="DELETE", path="/users/", kind="status", status=503)
+    api.call("DELETE", api.users_path(user_id=user_id))
+    api.call("GET", "/customers")
+    api.token_response()
+    seen = [(e["method"], e["status"], e["replayed"], e["committed"], e["resource_id"]) for e in emu.requests()]
+    assert seen == [("POST", 201, False, True, user_id), ("POST", 201, True, False, user_id), ("POST", 400, False, False, None),
+                    ("GET", 200, False, True, user_id), ("GET", 403, False, False, user_id), ("POST", 201, False, True, user_id),
+                    ("POST", 201, False, True, user_id), ("GET", 200, False, True, None), ("DELETE", 204, False, True, user_id),
+                    ("DELETE", 503, False, False, user_id), ("GET", 200, False, True, None), ("POST", 200, False, False, None)]
