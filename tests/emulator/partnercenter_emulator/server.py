@@ -29,8 +29,12 @@ PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SEED = os.path.join(os.path.dirname(PACKAGE_DIR), "seeds", "default.json")
 FIXTURES_DIR = os.path.join(os.path.dirname(os.path.dirname(PACKAGE_DIR)), "fixtures", "recorded")
 MAX_BODY = 64 * 1024 * 1024
-FAULT_KINDS = ("status", "drop_after_commit", "drop_before", "delay")
+FAULT_KINDS = ("status", "drop_after_commit", "drop_before", "delay", "garble_after_commit", "truncate_after_commit")
 CHAOS_KINDS = ("429_seconds", "429_date", "500", "502", "503", "504", "drop_after_commit", "read_timeout", "401")
+# Chaos kinds taken only when asked for by name (not among the defaults).
+OPTIONAL_CHAOS_KINDS = ("garble_after_commit", "truncate_after_commit")
+# What garble_after_commit answers instead of the body it committed: a gateway's page, not JSON.
+GARBLED_BODY = b"<html><head><title>Bad Gateway</title></head><body>upstream answer lost</body></html>"
 SERVICES = ("partnercenter", "entra")
 _UNSET = object()   # configure(): "not given", as None means "off" for the newer settings
 # Query keys that could carry a credential never reach the request log.
@@ -240,8 +244,8 @@ class Chaos(object):
             raise ValueError("chaos.seed must be an integer")
         if not isinstance(out["rate"], (int, float)) or isinstance(out["rate"], bool) or not 0 <= out["rate"] <= 1:
             raise ValueError("chaos.rate must be a number from 0 to 1")
-        if not out["kinds"] or any(k not in CHAOS_KINDS for k in out["kinds"]):
-            raise ValueError("chaos.kinds must be a non-empty list of %s" % ", ".join(CHAOS_KINDS))
+        if not out["kinds"] or any(k not in CHAOS_KINDS + OPTIONAL_CHAOS_KINDS for k in out["kinds"]):
+            raise ValueError("chaos.kinds must be a non-empty list of %s" % ", ".join(CHAOS_KINDS + OPTIONAL_CHAOS_KINDS))
         if any(s not in SERVICES for s in out["services"]):
             raise ValueError("chaos.services must be a list of %s" % ", ".join(SERVICES))
         sleep = out["timeout_sleep"]
@@ -291,6 +295,14 @@ class _Dropped(Exception):
     """The connection is closed without an answer."""
 
 
+class _CutShort(Exception):
+    """The answer's status line, headers and half its body are sent (Content-Length still says the whole), then the connection closes."""
+
+    def __init__(self, response):
+        super(_CutShort, self).__init__("cut short")
+        self.response = response
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "PartnerCenterEmulator/1.0"
@@ -317,16 +329,23 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             response = emulator.dispatch(request)
         except _Dropped:
-            self.close_connection = True
-            try:
-                self.connection.unwrap()   # a clean TLS close: the client sees "closed without response"
-            except (OSError, ValueError):
-                pass
+            self._close_cleanly()
+            return
+        except _CutShort as cut:
+            self._send(cut.response, close=True, cut_short=True)
+            self._close_cleanly()
             return
         except Exception:  # pylint: disable=broad-except
             emulator.record_error()
             response = Response(500, b"internal emulator error\n", [("Content-Type", "text/plain")])
         self._send(response, close=False)
+
+    def _close_cleanly(self):
+        self.close_connection = True
+        try:
+            self.connection.unwrap()   # a clean TLS close: the client sees "closed without response"
+        except (OSError, ValueError):
+            pass
 
     def _read_body(self):
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
@@ -352,7 +371,7 @@ class _Handler(BaseHTTPRequestHandler):
         host = self.headers.get("Host", "")
         return "https://" + host if _LOCAL_HOST.match(host) else self.server.emulator.url
 
-    def _send(self, response, close):
+    def _send(self, response, close, cut_short=False):
         self.send_response(response.status)
         for name, value in response.headers:
             self.send_header(name, value)
@@ -364,7 +383,7 @@ class _Handler(BaseHTTPRequestHandler):
         # Head and body in one write: two small writes meet the client's delayed ACK (~40 ms each).
         self._headers_buffer.append(b"\r\n")
         if self.command != "HEAD" and response.status not in (204, 304):
-            self._headers_buffer.append(response.body)
+            self._headers_buffer.append(response.body[:len(response.body) // 2] if cut_short else response.body)
         self.flush_headers()
 
 
@@ -633,6 +652,10 @@ class Emulator(object):
         self.log.update(entry, status=response.status)
         if kind == "drop_after_commit":
             raise _Dropped()
+        if kind == "garble_after_commit":
+            response = Response(response.status, GARBLED_BODY, [("Content-Type", "text/html")], response.replayable)
+        if kind == "truncate_after_commit":
+            raise _CutShort(self._respond(service, request, response))
         return self._respond(service, request, response)
 
     def _respond(self, service, request, response):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import email.utils
+import http.client
+import json
+import ssl
 import re
 import time
 import uuid
@@ -110,6 +113,31 @@ def test_drop_after_commit_commits_exactly_once(emu, api):
     assert retried.status_code == 201 and body(retried)["id"] == created["id"]
     assert emu.store.count(api.customer) == count + 1
     assert [(e["fault"], e["status"], e["replayed"]) for e in pc_log(emu)] == [("drop_after_commit", 201, False), (None, 201, True)]
+
+
+def test_garble_after_commit_answers_the_status_with_a_body_that_is_not_json(emu, api):
+    emu.add_fault(method="POST", path=USERS_RE, kind="garble_after_commit")
+    response = api.create("garbled@contoso.onmicrosoft.com")
+    assert response.status_code == 201 and response.content.startswith(b"<html>")
+    assert emu.store.find_user(api.customer, upn="garbled@contoso.onmicrosoft.com") is not None, "committed"
+    assert [(e["fault"], e["status"], e["committed"]) for e in pc_log(emu)] == [("garble_after_commit", 201, True)]
+
+
+def test_truncate_after_commit_sends_half_the_body_and_closes(emu, api):
+    emu.add_fault(method="POST", path=USERS_RE, kind="truncate_after_commit")
+    host, port = emu.url.split("//")[1].split(":")
+    connection = http.client.HTTPSConnection(host, int(port), context=ssl.create_default_context(cafile=emu.ca_path), timeout=10)
+    token = api.token()
+    connection.request("POST", "/v1" + api.users_path(), body=json.dumps({
+        "userPrincipalName": "cut@contoso.onmicrosoft.com", "displayName": "Cut", "usageLocation": "US",
+        "passwordProfile": {"password": "Cut-Short-Passw0rd", "forceChangePassword": False}}),
+        headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    response = connection.getresponse()
+    assert response.status == 201
+    with pytest.raises(http.client.IncompleteRead) as caught:
+        response.read()
+    assert 0 < len(caught.value.partial) < int(response.getheader("Content-Length"))
+    assert emu.store.find_user(api.customer, upn="cut@contoso.onmicrosoft.com") is not None, "committed"
 
 
 def test_delay_then_normal_answer(emu, api):
