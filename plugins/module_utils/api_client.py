@@ -362,10 +362,15 @@ class PartnerCenterClient:
         return delay, True
 
     def _throttled_too_long(self, wait, method, url, request_id, attempts, in_doubt, seen_here=True):
-        source = "answered this call" if seen_here else "answered an earlier request of this run"
+        if seen_here:
+            what = "Partner Center answered this call with Retry-After and asked to wait %d s" % int(round(wait))
+            done = "so the call was not retried"
+        else:
+            what = ("Partner Center asked this partner to wait %d s more (the Retry-After an earlier request got, which every "
+                    "task on this machine honours)" % int(round(wait)))
+            done = "so the call was not sent"
         return PartnerCenterError(
-            "throttled: Partner Center %s with Retry-After and asked to wait %d s more, longer than %s allows (%d s), so the "
-            "call was not retried" % (source, int(round(wait)), option("retry_max_delay"), self.retry_max_delay),
+            "throttled: %s, longer than %s allows (%d s), %s" % (what, option("retry_max_delay"), self.retry_max_delay, done),
             status=429, request_id=request_id, correlation_id=self.correlation_id, method=method, url=url, attempts=attempts,
             may_have_written=in_doubt,
             hint="Raise %s (at most 600) to wait as long as Partner Center asks, or run the job later." % option("retry_max_delay"))
