@@ -13,6 +13,8 @@ import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEMO_VARS = os.path.join(ROOT, "playbooks", "vars", "demo_users.yml")
+SPE_E3 = "05e9a617-0261-4cee-bb44-138d3ef5d965"
+USER_ADMIN = "fe930be7-5e62-47db-91af-98c3a49a38b1"
 PLAYBOOK = "playbooks/onboard_users.yml"
 
 
@@ -74,7 +76,14 @@ def test_onboarding_creates_then_changes_nothing(emulator, run_playbook):
         # partnercenter_default_usage_location (US) for the users that give none
         assert user["usageLocation"] == item.get("usage_location", data["partnercenter_default_usage_location"])
         assert emulator.store.password_matches(customer, user["id"], item["password"])
-    assert [r["method"] for r in writes(emulator)] == ["POST"] * 6
+        # partnercenter_default_licenses (SPE_E3) for every user
+        assert user["licenses"] == [SPE_E3]
+    # and the first one is the customer's User Administrator
+    admins = [emulator.store.find_user(customer, uid=uid)["userPrincipalName"] for uid in emulator.store.role_members(customer, USER_ADMIN)]
+    assert admins == [data["partnercenter_users"][0]["user_principal_name"]]
+    # per user: its POST, then its licence update; the admin's role after its licence
+    paths = [(r["method"], r["path"].rsplit("/", 1)[-1]) for r in writes(emulator)]
+    assert sorted(paths) == sorted([("POST", "users")] * 6 + [("POST", "licenseupdates")] * 6 + [("POST", "usermembers")])
 
     emulator.clear_requests()
     second = run_playbook(PLAYBOOK, extra_args=["-e", "@" + DEMO_VARS, "--diff"])
@@ -82,8 +91,10 @@ def test_onboarding_creates_then_changes_nothing(emulator, run_playbook):
     assert recap(second.stdout)["changed"] == 0
     assert summary(second.stdout)["unchanged"] == created["created"]
     assert writes(emulator) == []
-    # one listing of the active users for the whole list, nothing per user
-    assert [r["method"] for r in emulator.requests() if r["service"] == "partnercenter"] == ["GET"]
+    # one listing of the active users for the whole list; per user only its licences (they are managed); the role named
+    # and its members once for all
+    reads = sorted(r["path"].rsplit("/", 1)[-1] for r in emulator.requests() if r["service"] == "partnercenter")
+    assert reads == sorted(["users", "directoryroles", "usermembers"] + ["licenses"] * 6), reads
 
 
 def test_check_mode_predicts_and_writes_nothing(emulator, run_playbook):

@@ -18,6 +18,7 @@ import json
 import os
 import ssl
 import stat
+import sys
 
 import pytest
 
@@ -41,12 +42,11 @@ PASSWORDS = ("Create-Secret-7aQ!", "Reset-Secret-9zW?", "Bulk-Secret-4kX#")
 WRONG_CLIENT_SECRET = "Wrong~Client~Secret~5cV8Q2"
 
 
-def token_cache_module():
-    """plugins/module_utils/token_cache.py of this checkout (it imports only the standard library)."""
-    spec = importlib.util.spec_from_file_location("pcsys_token_cache", os.path.join(ROOT, "plugins", "module_utils", "token_cache.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def token_cache_module(collections_path):
+    """plugins/module_utils/token_cache.py of the staged collection, imported for real."""
+    if collections_path not in sys.path:
+        sys.path.insert(0, collections_path)
+    return importlib.import_module("ansible_collections.partnercenter.csp.plugins.module_utils.token_cache")
 
 
 def secret_steps(emulator, suffix):
@@ -171,12 +171,12 @@ def write_cache(path, text, mode):
 
 
 def test_token_cache_is_private_replaced_atomically_ignores_corruption_and_distrusts_writable_files(
-        emulator, run_playbook, tmp_path):
+        emulator, run_playbook, staged_collection, tmp_path):
     """A new cache: directory 0700, file 0600, reused by the next task; a corrupt file: ignored and replaced
     (new inode, valid JSON, no temporary file left); a 0666 file or a 0777 directory holding a planted token:
     a warning, the planted token never sent, a fresh token acquired, the file left alone."""
     settings = emulator.settings
-    cache = token_cache_module()
+    cache = token_cache_module(staged_collection)
     key = cache.cache_key(settings["authority_host"], settings["tenant_id"], settings["client_id"], settings["refresh_token"],
                           settings["scope"])
     bogus = "planted-bogus-access-token"
