@@ -2,9 +2,9 @@
 # Copyright: Contributors to the partnercenter.csp project
 # Simplified BSD License (see https://opensource.org/licenses/BSD-2-Clause)
 
-"""PartnerCenterModule: AnsibleModule with the connection options and a lazily built client.
+"""PartnerCenterModule: AnsibleModule with the connection options, a lazily built client, and the customer.
 
-The options themselves, their checks and the client factory are in connection.py.
+The connection options themselves, their checks and the client factory are in connection.py.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -17,20 +17,62 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.connection impor
     check_connection_params,
     connection_argument_spec,
 )
+from ansible_collections.partnercenter.csp.plugins.module_utils.customers_api import resolve_customer_domain
+from ansible_collections.partnercenter.csp.plugins.module_utils.errors import UserInputError
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import is_guid
+
+# The customer options of the modules that work on one customer (plugins/doc_fragments/customer.py).
+CUSTOMER_OPTIONS = ("customer_id", "customer_domain")
+
+
+def customer_argument_spec():
+    return dict(customer_id=dict(type="str"), customer_domain=dict(type="str"))
+
+
+def check_customer_options(params):
+    """Refuse, before any request, a customer_id that is not a GUID or a customer_domain that is no domain name."""
+    customer_id = params.get("customer_id")
+    if customer_id is not None and not is_guid(customer_id):
+        raise UserInputError("customer_id must be the customer tenant's GUID, got %r" % customer_id)
+    domain = params.get("customer_domain")
+    if domain is not None and ("." not in domain.strip() or " " in domain.strip()):
+        raise UserInputError("customer_domain must be a customer's default domain, such as contoso.onmicrosoft.com, got %r" % domain)
 
 
 class PartnerCenterModule(AnsibleModule):
     """AnsibleModule with the connection options, their start-up checks, and a lazily built PartnerCenterClient."""
 
-    def __init__(self, argument_spec, mutually_exclusive=None, **kwargs):
+    def __init__(self, argument_spec, mutually_exclusive=None, customer=False, **kwargs):
+        """customer: the module works on one customer, given by customer_id or customer_domain."""
         self._connection = None
         self._warned = set()
         spec = connection_argument_spec()
+        mutually_exclusive = list(mutually_exclusive or [])
+        if customer:
+            spec.update(customer_argument_spec())
+            mutually_exclusive.append(CUSTOMER_OPTIONS)
+            kwargs["required_one_of"] = list(kwargs.get("required_one_of") or []) + [CUSTOMER_OPTIONS]
         spec.update(argument_spec)
         super(PartnerCenterModule, self).__init__(argument_spec=spec, mutually_exclusive=mutually_exclusive, **kwargs)
         problem = check_connection_params(self.params)
         if problem:
             self.fail_json(msg=problem)
+        if customer:
+            try:
+                check_customer_options(self.params)
+            except UserInputError as error:
+                self.fail_json(msg=str(error))
+
+    @property
+    def customer_id(self):
+        """The customer's id: customer_id, or the one customer whose default domain is customer_domain (one lookup, once).
+
+        Raises UserInputError (naming customer_domain) for a domain no customer or several have, PartnerCenterError
+        when the lookup fails.
+        """
+        if self.params.get("customer_id") is None:
+            self.params["customer_id"] = resolve_customer_domain(self.client, self.params["customer_domain"])["id"]
+        return self.params["customer_id"]
 
     @property
     def client(self):

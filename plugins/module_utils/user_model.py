@@ -96,9 +96,11 @@ def _check_field(field, value):
 
 
 def validate_lookup_options(params):
-    """Refuse a malformed customer_id, user_id or user_principal_name; raises UserInputError."""
-    if not is_guid(params.get("customer_id")):
-        raise UserInputError("customer_id must be the customer tenant's GUID, got %r" % params.get("customer_id"))
+    """Refuse a malformed customer_id (when given: customer_domain may stand for it), user_id or user_principal_name;
+    raises UserInputError."""
+    customer_id = params.get("customer_id")
+    if customer_id is not None and not is_guid(customer_id):
+        raise UserInputError("customer_id must be the customer tenant's GUID, got %r" % customer_id)
     user_id = params.get("user_id")
     if user_id is not None and not is_guid(user_id):
         raise UserInputError("user_id must be a GUID, got %r" % user_id)

@@ -16,10 +16,6 @@ description:
   - The names and IDs it returns are what O(partnercenter.csp.partnercenter_customer_user#module:directory_roles) takes.
     Role IDs are the Entra role template IDs, the same in every tenant; names can change.
 options:
-  customer_id:
-    description: The customer's tenant ID (a GUID).
-    type: str
-    required: true
   user_id:
     description: Return the roles of the active user with this object ID (a GUID). Mutually exclusive with O(user_principal_name).
     type: str
@@ -29,6 +25,7 @@ options:
       - Partner Center cannot look a user up by user principal name, so the module pages through the user list first.
     type: str
 extends_documentation_fragment:
+  - partnercenter.csp.customer
   - partnercenter.csp.connection
   - partnercenter.csp.attributes.INFO_MODULE
 notes:
@@ -82,26 +79,27 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.user_model impor
 from ansible_collections.partnercenter.csp.plugins.module_utils.users_api import UsersApi
 
 
-def read_roles(client, params):
-    roles = DirectoryRolesApi(client, params["customer_id"])
+def read_roles(client, customer_id, params):
+    roles = DirectoryRolesApi(client, customer_id)
     spec = UserSpec(params)
     if not spec.label:
         return roles.tenant_roles()
-    user = find_user(UsersApi(client, params["customer_id"]), spec)
+    user = find_user(UsersApi(client, customer_id), spec)
     if user is None or user.get("state") != "active":
-        raise UserInputError("%s is not an active user of customer %s" % (spec.label, params["customer_id"]))
+        raise UserInputError("%s is not an active user of customer %s" % (spec.label, customer_id))
     return roles.user_roles(user["id"])
 
 
 def main():
     module = PartnerCenterModule(
-        argument_spec=dict(customer_id=dict(type="str", required=True), user_id=dict(type="str"), user_principal_name=dict(type="str")),
+        argument_spec=dict(user_id=dict(type="str"), user_principal_name=dict(type="str")),
         mutually_exclusive=[("user_id", "user_principal_name")],
+        customer=True,
         supports_check_mode=True,
     )
     try:
         validate_lookup_options(module.params)
-        roles = read_roles(module.client, module.params)
+        roles = read_roles(module.client, module.customer_id, module.params)
     except UserInputError as error:
         module.fail_json(msg=str(error))
     except PartnerCenterError as error:

@@ -13,12 +13,9 @@ version_added: 0.2.0
 description:
   - Returns the SKUs a Microsoft CSP customer has subscribed to, with their seats, from C(GET /v1/customers/{customer}/subscribedskus).
   - The part numbers and IDs it returns are what O(partnercenter.csp.partnercenter_customer_user#module:licenses) takes.
-options:
-  customer_id:
-    description: The customer's tenant ID (a GUID).
-    type: str
-    required: true
+options: {}
 extends_documentation_fragment:
+  - partnercenter.csp.customer
   - partnercenter.csp.connection
   - partnercenter.csp.attributes.INFO_MODULE
 notes:
@@ -93,14 +90,12 @@ skus:
 from ansible_collections.partnercenter.csp.plugins.module_utils.ansible_module import PartnerCenterModule
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError, UserInputError
 from ansible_collections.partnercenter.csp.plugins.module_utils.licenses_api import LicensesApi, sku_from_api
-from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import validate_lookup_options
 
 
 def main():
-    module = PartnerCenterModule(argument_spec=dict(customer_id=dict(type="str", required=True)), supports_check_mode=True)
+    module = PartnerCenterModule(argument_spec={}, customer=True, supports_check_mode=True)
     try:
-        validate_lookup_options(module.params)
-        skus = LicensesApi(module.client, module.params["customer_id"]).subscribed_skus()
+        skus = LicensesApi(module.client, module.customer_id).subscribed_skus()
     except UserInputError as error:
         module.fail_json(msg=str(error))
     except PartnerCenterError as error:

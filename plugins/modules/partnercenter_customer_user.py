@@ -25,11 +25,6 @@ description:
     licences for a user without a usage location) is refused before the first write.
   - A task that wrote anything reports C(changed), also when it fails half way; RV(writes) lists what it wrote.
 options:
-  customer_id:
-    description:
-      - The customer's tenant ID (a GUID), the Microsoft ID shown on the customer's account page in Partner Center.
-    type: str
-    required: true
   user_id:
     description:
       - The user's object ID (a GUID). When given it identifies the user, and O(user_principal_name) becomes the
@@ -120,6 +115,7 @@ options:
       set: {description: "The user's roles exactly; V([]) removes them all. Not with the other two.", type: list, elements: str}
     type: dict
 extends_documentation_fragment:
+  - partnercenter.csp.customer
   - partnercenter.csp.connection
   - partnercenter.csp.attributes
 notes:
@@ -350,17 +346,16 @@ def result_of(module, outcome):
 
 
 def main():
-    argument_spec = dict(customer_id=dict(type="str", required=True))
-    argument_spec.update(user_options_spec())
     module = PartnerCenterModule(
-        argument_spec=argument_spec,
+        argument_spec=user_options_spec(),
+        customer=True,
         required_one_of=[("user_id", "user_principal_name")],
         supports_check_mode=True,
     )
     try:
         validate_user_options(module.params)
         spec = UserSpec(module.params)
-        context = CustomerContext.for_client(module.client, module.params["customer_id"])
+        context = CustomerContext.for_client(module.client, module.customer_id)
         convergence = UserConvergence(context, spec, find_user(context.users, spec)).read().plan()
         outcome = convergence.apply(module.check_mode)
     except UserInputError as error:

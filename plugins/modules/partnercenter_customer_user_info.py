@@ -16,10 +16,6 @@ description:
   - Lists follow every page of the Partner Center user list, so the result is never truncated.
   - With O(deleted=true) it reads the soft-deleted users instead, those that can still be restored.
 options:
-  customer_id:
-    description: The customer's tenant ID (a GUID).
-    type: str
-    required: true
   user_id:
     description:
       - Return only the user with this object ID (a GUID). Mutually exclusive with O(user_principal_name).
@@ -35,6 +31,7 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - partnercenter.csp.customer
   - partnercenter.csp.connection
   - partnercenter.csp.attributes.INFO_MODULE
 notes:
@@ -151,18 +148,18 @@ def read_users(api, user_id, user_principal_name, deleted):
 def main():
     module = PartnerCenterModule(
         argument_spec=dict(
-            customer_id=dict(type="str", required=True),
             user_id=dict(type="str"),
             user_principal_name=dict(type="str"),
             deleted=dict(type="bool", default=False),
         ),
         mutually_exclusive=[("user_id", "user_principal_name")],
+        customer=True,
         supports_check_mode=True,
     )
     params = module.params
     try:
         validate_lookup_options(params)
-        api = UsersApi(module.client, params["customer_id"])
+        api = UsersApi(module.client, module.customer_id)
         users = read_users(api, params["user_id"], params["user_principal_name"], params["deleted"])
     except UserInputError as error:
         module.fail_json(msg=str(error))

@@ -23,10 +23,6 @@ description:
   - Tenant-wide reads are made once per task (the customer's SKUs, its roles, the members of each role named);
     a user's licences are read only when its item manages them.
 options:
-  customer_id:
-    description: The customer's tenant ID (a GUID).
-    type: str
-    required: true
   users:
     description:
       - The users to converge. Each item takes the user options of M(partnercenter.csp.partnercenter_customer_user),
@@ -108,6 +104,7 @@ options:
     type: int
     default: 4
 extends_documentation_fragment:
+  - partnercenter.csp.customer
   - partnercenter.csp.connection
   - partnercenter.csp.attributes
 notes:
@@ -237,11 +234,11 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.user_model impor
 def main():
     module = PartnerCenterModule(
         argument_spec=dict(
-            customer_id=dict(type="str", required=True),
             users=dict(type="list", elements="dict", required=True, options=user_options_spec(),
                        required_one_of=[("user_id", "user_principal_name")]),
             concurrency=dict(type="int", default=4),
         ),
+        customer=True,
         supports_check_mode=True,
     )
     params = module.params
@@ -249,7 +246,7 @@ def main():
         module.fail_json(msg="concurrency must be between 1 and %d, got %d" % (MAX_CONCURRENCY, params["concurrency"]))
     try:
         specs = read_specs(params["customer_id"], params["users"])
-        context = CustomerContext.for_client(module.client, params["customer_id"], bulk=True)
+        context = CustomerContext.for_client(module.client, module.customer_id, bulk=True)
         batch = converge_users(context, specs, module.check_mode, params["concurrency"])
     except UserInputError as error:
         module.fail_json(msg=str(error))

@@ -40,7 +40,8 @@ class ModuleRunner:
         for name, fake in (("UsersApi", self.api), ("LicensesApi", self.licenses), ("DirectoryRolesApi", self.roles)):
             if hasattr(module, name):
                 self.monkeypatch.setattr(module, name, lambda client, customer_id, fake=fake: fake)
-        args = dict(CONNECTION, customer_id=CUSTOMER, _ansible_check_mode=check_mode, _ansible_diff=diff, **args)
+        args = dict(dict(CONNECTION, customer_id=CUSTOMER, _ansible_check_mode=check_mode, _ansible_diff=diff), **args)
+        args = dict((key, value) for key, value in args.items() if value is not None)   # None: leave the option out
         with module_args(args):
             with pytest.raises(SystemExit):
                 module.main()

@@ -5,9 +5,11 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError
+from ansible_collections.partnercenter.csp.plugins.module_utils import ansible_module
+from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError, UserInputError
 from ansible_collections.partnercenter.csp.plugins.modules import partnercenter_customer_user as module
 from ansible_collections.partnercenter.csp.tests.unit.fake_apis import api_user
+from ansible_collections.partnercenter.csp.tests.unit.plugins.modules.conftest import CUSTOMER
 
 PASSWORD = "Correct-Horse-7"
 UPN = "ada@contoso.onmicrosoft.com"
@@ -73,3 +75,28 @@ def test_absent_then_present_restores(run_module):
     restored, _out = run_module(module, user_id=existing["id"])
     assert restored["changed"] is True and restored["user"]["state"] == "active"
     assert [call[0] for call in run_module.api.writes] == ["delete", "update"]
+
+
+def test_customer_domain_is_resolved_once_and_refused_when_wrong(run_module, monkeypatch):
+    asked = []
+
+    def resolve(client, domain):
+        asked.append(domain)
+        if domain != "contoso.onmicrosoft.com":
+            raise UserInputError("customer_domain %s is not the default domain of any customer of the partner" % domain)
+        return dict(id=CUSTOMER)
+
+    monkeypatch.setattr(ansible_module, "resolve_customer_domain", resolve)
+    args = dict(user_principal_name="ada@contoso.onmicrosoft.com", display_name="Ada", usage_location="GB", password=PASSWORD)
+    result, _out = run_module(module, customer_id=None, customer_domain="contoso.onmicrosoft.com", **args)
+    assert result["action"] == "created" and asked == ["contoso.onmicrosoft.com"]
+    unknown, _out = run_module(module, customer_id=None, customer_domain="nowhere.onmicrosoft.com", **args)
+    assert unknown["failed"] and "customer_domain nowhere.onmicrosoft.com" in unknown["msg"]
+    assert len(run_module.api.writes) == 1, "nothing written for the unknown domain"
+    both, _out = run_module(module, customer_domain="contoso.onmicrosoft.com", **args)
+    assert both["failed"] and "mutually exclusive" in both["msg"]
+    neither, _out = run_module(module, customer_id=None, **args)
+    assert neither["failed"] and "customer_id" in neither["msg"] and "customer_domain" in neither["msg"]
+    malformed, _out = run_module(module, customer_id=None, customer_domain="not a domain", **args)
+    assert malformed["failed"] and "customer_domain must be" in malformed["msg"]
+    assert asked == ["contoso.onmicrosoft.com", "nowhere.onmicrosoft.com"], "a malformed domain is refused before any request"
