@@ -49,7 +49,8 @@ notes:
     O(client_id) and the filter, hashed; no secret is part of it.
   - The default O(cache_plugin) V(memory) keeps nothing between runs. To reuse the list across runs, set
     O(cache_plugin=ansible.builtin.jsonfile) and O(cache_connection) to a directory (see the examples); O(cache_timeout)
-    says how long an entry serves. C(--flush-cache) and the C(refresh_inventory) meta task read the list again and store it.
+    says how long an entry serves. The C(--flush-cache) option of C(ansible-playbook) (and of C(ansible-inventory) from ansible-core 2.19
+    on) and the C(refresh_inventory) meta task read the list again and store it.
   - In AWX and Ansible Automation Platform, attach the C(Microsoft Partner Center (App+User)) credential of this
     collection (C(extensions/awx/credential_type.yml)) to the inventory source; the plugin reads the
     E(PARTNERCENTER_*) variables it injects, and its empty optional fields mean the defaults.
@@ -176,7 +177,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             config = self._read_config_data(path)
         except AnsibleOptionsError as error:
             # a value of the wrong type for a documented option (the message names the option)
-            raise AnsibleParserError(str(error)) from None
+            raise AnsibleParserError("%s: %s" % (self.NAME, error)) from None
         self._refuse_unknown_keys(config)
         params = self.connection_params(config)
         self._secrets = set(params[name] for name in SECRET_OPTIONS if params.get(name))
