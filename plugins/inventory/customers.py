@@ -64,9 +64,11 @@ author:
 """
 
 EXAMPLES = r"""
+---
 # customers.partnercenter.yml: every customer, with the credentials from the PARTNERCENTER_* environment variables
 plugin: partnercenter.csp.customers
 
+---
 # contoso.partnercenter.yml: the customers whose default domain starts with contoso, grouped by relationship
 plugin: partnercenter.csp.customers
 domain: contoso
@@ -78,6 +80,7 @@ compose:
 groups:
   advisors: partnercenter_relationship == 'advisor'
 
+---
 # cached.partnercenter.yml: the customer list kept for an hour in JSON files; --flush-cache reads it again
 plugin: partnercenter.csp.customers
 company_name: Fabrikam
