@@ -64,14 +64,16 @@ author:
 """
 
 EXAMPLES = r"""
----
-# customers.partnercenter.yml: every customer, with the credentials from the PARTNERCENTER_* environment variables
+# contoso.partnercenter.yml
+#
+# The smallest configuration is the plugin line alone: every customer of the partner, with the
+# credentials from the PARTNERCENTER_* environment variables (as the AWX credential type injects them).
 plugin: partnercenter.csp.customers
 
----
-# contoso.partnercenter.yml: the customers whose default domain starts with contoso, grouped by relationship
-plugin: partnercenter.csp.customers
+# Only the customers whose default domain starts with contoso (or, instead, company_name: Contoso).
 domain: contoso
+
+# Groups by relationship (relationship_reseller, relationship_advisor), a composed label, and a group of advisors.
 keyed_groups:
   - key: partnercenter_relationship
     prefix: relationship
@@ -80,10 +82,7 @@ compose:
 groups:
   advisors: partnercenter_relationship == 'advisor'
 
----
-# cached.partnercenter.yml: the customer list kept for an hour in JSON files; --flush-cache reads it again
-plugin: partnercenter.csp.customers
-company_name: Fabrikam
+# The customer list kept for an hour in JSON files; ansible-playbook --flush-cache reads it again.
 cache: true
 cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/partnercenter.csp/inventory

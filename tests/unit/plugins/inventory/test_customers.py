@@ -13,6 +13,7 @@ import os
 import textwrap
 
 import pytest
+import yaml
 
 from ansible.errors import AnsibleParserError
 from ansible.utils import unsafe_proxy
@@ -307,6 +308,18 @@ def test_make_unsafe_wraps_only_strings_with_braces():
         assert wrapped == text
         if WRAPS:
             assert isinstance(wrapped, unsafe_proxy.AnsibleUnsafe)
+
+
+def test_the_documented_example_configuration_works(inventory_manager, partner_center, credentials, tmp_path):
+    example = yaml.safe_load(plugin_module.EXAMPLES)
+    example["cache_connection"] = str(tmp_path / "example-cache")
+    partner_center.customers = [api_customer(1, domain="contoso.onmicrosoft.com", company_name="Contoso"),
+                                api_customer(2, domain="contoso-eu.onmicrosoft.com", company_name="Contoso EU", relationship="advisor"),
+                                api_customer(3, domain="fabrikam.onmicrosoft.com", company_name="Fabrikam")]
+    groups = inventory_manager(yaml.safe_dump(example)).get_groups_dict()
+    assert sorted(groups["partnercenter_customers"]) == ["contoso-eu.onmicrosoft.com", "contoso.onmicrosoft.com"]
+    assert groups["advisors"] == groups["relationship_advisor"] == ["contoso-eu.onmicrosoft.com"]
+    assert len(os.listdir(str(tmp_path / "example-cache"))) == 1
 
 
 # -- the inventory cache ------------------------------------------------------------------------

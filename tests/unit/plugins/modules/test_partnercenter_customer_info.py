@@ -38,12 +38,12 @@ CUSTOMERS = [
 class FakeCustomersApi:
     def __init__(self):
         self.calls = []
-        self.error = None
+        self.errors = []
 
     def list_customers(self, field=None, value=None):
         self.calls.append(("list_customers", field, value))
-        if self.error:
-            raise self.error
+        if self.errors:
+            raise self.errors[0]
         key = {"Domain": "domain", "CompanyName": "companyName", None: None}[field]
         return iter([c for c in CUSTOMERS if key is None or c["companyProfile"][key].lower().startswith(value.lower())])
 
@@ -110,8 +110,8 @@ def test_bad_input_fails_before_any_call(run, args, words):
 
 
 def test_a_partner_center_error_is_reported(run):
-    run.api.error = PartnerCenterError("HTTP 403", status=403, code=900308, request_id="r-1", correlation_id="c-1",
-                                       method="GET", url="https://api.partnercenter.microsoft.com/v1/customers?size=500")
+    run.api.errors.append(PartnerCenterError("HTTP 403", status=403, code=900308, request_id="r-1", correlation_id="c-1",
+                                             method="GET", url="https://api.partnercenter.microsoft.com/v1/customers?size=500"))
     result = run()
     assert result["failed"] is True and result["status"] == 403 and result["error_code"] == 900308
     assert "GET https://api.partnercenter.microsoft.com/v1/customers?size=500 failed" in result["msg"]
