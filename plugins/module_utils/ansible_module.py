@@ -17,7 +17,6 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.connection impor
     check_connection_params,
     connection_argument_spec,
 )
-from ansible_collections.partnercenter.csp.plugins.module_utils.customers_api import resolve_customer_domain
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import UserInputError
 from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import is_guid
 
@@ -71,6 +70,7 @@ class PartnerCenterModule(AnsibleModule):
         when the lookup fails.
         """
         if self.params.get("customer_id") is None:
+            from ansible_collections.partnercenter.csp.plugins.module_utils.customers_api import resolve_customer_domain
             self.params["customer_id"] = resolve_customer_domain(self.client, self.params["customer_domain"])["id"]
         return self.params["customer_id"]
 

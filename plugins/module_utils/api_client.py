@@ -41,7 +41,6 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.errors import (
     http_error,
     option,
 )
-from ansible_collections.partnercenter.csp.plugins.module_utils.redaction import redact
 from ansible_collections.partnercenter.csp.plugins.module_utils.retry import RETRY_STATUSES, backoff_delay, parse_retry_after
 from ansible_collections.partnercenter.csp.plugins.module_utils.version import COLLECTION_NAME, COLLECTION_VERSION
 
@@ -471,6 +470,7 @@ class PartnerCenterClient:
                        "the write was made; what this task reports after it is predicted, not read (MS-RequestId %s)."
                        % (method, url.split("?", 1)[0], status, request_id))
             return ApiResponse(status, None, headers, request_id, unreadable=True)
+        from ansible_collections.partnercenter.csp.plugins.module_utils.redaction import redact   # error paths only
         text = re.sub(r"\s+", " ", redact(raw.decode("utf-8", "replace"), self.secrets)).strip()
         raise PartnerCenterError(
             "HTTP %s, but the response body is not JSON: %s" % (status, text[:200] + ("..." if len(text) > 200 else "")),

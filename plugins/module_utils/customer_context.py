@@ -15,9 +15,7 @@ __metaclass__ = type
 
 import threading
 
-from ansible_collections.partnercenter.csp.plugins.module_utils.directory_roles_api import DirectoryRolesApi
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import UserInputError
-from ansible_collections.partnercenter.csp.plugins.module_utils.licenses_api import LicensesApi
 from ansible_collections.partnercenter.csp.plugins.module_utils.users_api import UsersApi
 
 
@@ -25,10 +23,12 @@ class CustomerContext:
     """bulk: the task converges many users (role memberships then come from each named role's member list,
     read once, instead of a read per user)."""
 
-    def __init__(self, users, licenses=None, roles=None, bulk=False):
+    def __init__(self, users, licenses=None, roles=None, bulk=False, client=None, customer_id=None):
         self.users = users
-        self.licenses = licenses
-        self.roles = roles
+        self._licenses = licenses
+        self._roles = roles
+        self._client = client
+        self._customer_id = customer_id
         self.bulk = bulk
         self._lock = threading.Lock()
         self._once = {}
@@ -36,7 +36,22 @@ class CustomerContext:
 
     @classmethod
     def for_client(cls, client, customer_id, bulk=False):
-        return cls(UsersApi(client, customer_id), LicensesApi(client, customer_id), DirectoryRolesApi(client, customer_id), bulk)
+        return cls(UsersApi(client, customer_id), bulk=bulk, client=client, customer_id=customer_id)
+
+    # The licence and role endpoints are imported when first used: a task that manages neither never compiles them.
+    @property
+    def licenses(self):
+        if self._licenses is None:
+            from ansible_collections.partnercenter.csp.plugins.module_utils.licenses_api import LicensesApi
+            self._licenses = LicensesApi(self._client, self._customer_id)
+        return self._licenses
+
+    @property
+    def roles(self):
+        if self._roles is None:
+            from ansible_collections.partnercenter.csp.plugins.module_utils.directory_roles_api import DirectoryRolesApi
+            self._roles = DirectoryRolesApi(self._client, self._customer_id)
+        return self._roles
 
     def _read_once(self, key, read):
         # One lock per key: a second thread asking for the same read waits for the first.

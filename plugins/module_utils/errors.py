@@ -13,8 +13,6 @@ __metaclass__ = type
 import json
 import re
 
-from ansible_collections.partnercenter.csp.plugins.module_utils.redaction import redact
-
 UTF8_BOM = b"\xef\xbb\xbf"
 # Longest error text taken from a body that is not a known JSON error shape.
 MAX_TEXT = 300
@@ -216,6 +214,7 @@ def parse_error_body(raw, secrets=()):
     bodies, a UTF-8 BOM, invalid UTF-8 and non-JSON text (clipped to about 300 characters).
     Secrets are redacted (redaction.redact, with the known secrets given) before anything is clipped.
     """
+    from ansible_collections.partnercenter.csp.plugins.module_utils.redaction import redact   # error paths only
     text = redact(decode_body(raw).strip(), secrets)
     if not text:
         return None, None

@@ -20,7 +20,6 @@ import os
 import stat
 import tempfile
 
-from ansible_collections.partnercenter.csp.plugins.module_utils.file_lock import FileLock
 
 FIX_IT = ("Fix it, or set token_cache_path (PARTNERCENTER_TOKEN_CACHE_PATH) to a file in a directory only you can write, "
           "or token_cache=false.")
@@ -132,6 +131,7 @@ class PrivateFile:
 
     def lock(self):
         """The FileLock beside this file (path + ".lock"), shared by every process that uses the file."""
+        from ansible_collections.partnercenter.csp.plugins.module_utils.file_lock import FileLock   # only a redeem or a 429 locks
         return FileLock(self.path + ".lock", warn=self.warn)
 
 

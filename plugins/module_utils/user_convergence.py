@@ -15,14 +15,24 @@ __metaclass__ = type
 
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError, UserInputError
 from ansible_collections.partnercenter.csp.plugins.module_utils.facets import ConvergenceFailure, Outcome, UserState, Writer
-from ansible_collections.partnercenter.csp.plugins.module_utils.license_facet import LicenseFacet
+from ansible_collections.partnercenter.csp.plugins.module_utils.list_changes import is_managed
 from ansible_collections.partnercenter.csp.plugins.module_utils.profile_facet import ProfileFacet
-from ansible_collections.partnercenter.csp.plugins.module_utils.role_facet import RoleFacet
-from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import desired_fields, user_from_api
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import LIST_OPTIONS, desired_fields, user_from_api
 
 PROFILE = ProfileFacet()
-# The facets after the profile, in the order they are applied.
-FACETS = (LicenseFacet(), RoleFacet())
+
+
+def facets_after_the_profile(spec):
+    """The facets the spec manages after the profile, in the order they are applied (licences, then roles).
+
+    Imported only when a task manages them, so a task that does not pays nothing for them (a module
+    compiles every module_utils file it imports on each run).
+    """
+    if spec.state != "present" or not any(is_managed(getattr(spec, name)) for name in LIST_OPTIONS):
+        return []
+    from ansible_collections.partnercenter.csp.plugins.module_utils.license_facet import LicenseFacet
+    from ansible_collections.partnercenter.csp.plugins.module_utils.role_facet import RoleFacet
+    return [facet for facet in (LicenseFacet(), RoleFacet()) if facet.managed(spec)]
 
 
 class UserSpec:
@@ -72,7 +82,7 @@ class UserConvergence:
         self.spec = spec
         self.current = current
         self.label = label          # prefix of option names in messages ("users[3].")
-        self.facets = [facet for facet in FACETS if facet.managed(spec)]
+        self.facets = facets_after_the_profile(spec)
         self.currents = {}
         self.plans = {}
 

@@ -5,7 +5,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.partnercenter.csp.plugins.module_utils import ansible_module
+from ansible_collections.partnercenter.csp.plugins.module_utils import customers_api
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError, UserInputError
 from ansible_collections.partnercenter.csp.plugins.modules import partnercenter_customer_user as module
 from ansible_collections.partnercenter.csp.tests.unit.fake_apis import api_user
@@ -86,7 +86,7 @@ def test_customer_domain_is_resolved_once_and_refused_when_wrong(run_module, mon
             raise UserInputError("customer_domain %s is not the default domain of any customer of the partner" % domain)
         return dict(id=CUSTOMER)
 
-    monkeypatch.setattr(ansible_module, "resolve_customer_domain", resolve)
+    monkeypatch.setattr(customers_api, "resolve_customer_domain", resolve)
     args = dict(user_principal_name="ada@contoso.onmicrosoft.com", display_name="Ada", usage_location="GB", password=PASSWORD)
     result, _out = run_module(module, customer_id=None, customer_domain="contoso.onmicrosoft.com", **args)
     assert result["action"] == "created" and asked == ["contoso.onmicrosoft.com"]
