@@ -121,6 +121,7 @@ SECRET_OPTIONS = ("client_secret", "refresh_token", "access_token")
 # The keys of a cached customer (customer_api.customer_from_api); an entry of another shape is not used.
 CUSTOMER_KEYS = frozenset(("id", "tenant_id", "domain", "company_name", "relationship_to_partner"))
 _BRACES = re.compile(u"[{}]")
+_SECRET_NAME = re.compile(r"\b(%s)\b" % "|".join(SECRET_OPTIONS))
 
 display = Display()
 
@@ -178,8 +179,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         try:
             config = self._read_config_data(path)
         except AnsibleOptionsError as error:
-            # a value of the wrong type for a documented option (the message names the option)
-            raise AnsibleParserError("%s: %s" % (self.NAME, error)) from None
+            # A value of the wrong type for a documented option: ansible-core's message names the option and
+            # quotes the value, so for a secret option only the option is named.
+            secret = _SECRET_NAME.search(str(error))
+            text = ("%s must be a string" % secret.group(1)) if secret else str(error)
+            raise AnsibleParserError("%s: %s" % (self.NAME, text)) from None
         self._refuse_unknown_keys(config)
         params = self.connection_params(config)
         self._secrets = set(params[name] for name in SECRET_OPTIONS if params.get(name))

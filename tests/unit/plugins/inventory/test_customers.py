@@ -117,6 +117,12 @@ def test_bad_values_fail_naming_the_option_before_any_request(parse, partner_cen
     assert partner_center.calls == [] and partner_center.connections == []
 
 
+def test_a_secret_of_the_wrong_type_is_named_but_not_quoted(parse, partner_center, credentials):
+    message = failure(parse, "client_secret: [cs-listed-secret-value]\n")
+    assert "client_secret must be a string" in message and "cs-listed-secret-value" not in message
+    assert partner_center.calls == []
+
+
 def test_no_secret_reaches_a_refusal(parse, partner_center, monkeypatch):
     monkeypatch.setenv("PARTNERCENTER_ACCESS_TOKEN", "at-unit-secret-value")
     monkeypatch.setenv("PARTNERCENTER_REFRESH_TOKEN", "rt-unit-secret-value")
