@@ -82,8 +82,8 @@ def results_by_user(results):
     entries = dict((entry["user_principal_name"].lower(), entry) for entry in bulk.get("results") or [])
     for upn in BULK:
         # A bulk task that failed before converging anyone (a listing that failed) wrote nothing for anyone.
-        by_user[upn] = entries.get(upn) or dict(action="failed", changed=bulk.get("changed", False), writes=[],
-                                               msg=bulk.get("msg"), failed=True, whole_task=True)
+        nothing = dict(action="failed", changed=bulk.get("changed", False), writes=[], msg=bulk.get("msg"), failed=True)
+        by_user[upn] = entries.get(upn) or nothing
     for upn, result in zip(SINGLE, results[1:]):
         by_user[upn] = result
     return by_user
