@@ -101,8 +101,8 @@ def test_refusals_name_the_cause_and_nothing_is_written(emulator, run_playbook, 
         ("bulk: role not activated, by id", USERS, dict(customer_id=NORTHWIND, users=[
             dict(user_principal_name="nancy@northwind.onmicrosoft.com", directory_roles=dict(set=[GLOBAL_READER]))]), {},
          ["users[0].directory_roles.set", GLOBAL_READER, "activated"] + northwind_roles, False),
-        ("licence for a user without usage location", USER, dict(customer_id=CONTOSO, user_principal_name=ADMIN,
-                                                                  licenses=dict(add=["SPE_E3"])), {},
+        ("licence for a user without usage location", USER,
+         dict(customer_id=CONTOSO, user_principal_name=ADMIN, licenses=dict(add=["SPE_E3"])), {},
          [ADMIN, "usage location", "usage_location"], False),
         ("bulk: licence for a user without usage location", USERS, dict(customer_id=CONTOSO, users=[
             dict(user_principal_name=DANIEL, display_name="Must Not Be Written"),
