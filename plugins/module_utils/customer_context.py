@@ -78,13 +78,15 @@ class CustomerContext:
         return self._read_once("members:" + role_id.lower(),
                                lambda: frozenset((member.get("id") or "").lower() for member in self.roles.members(role_id)))
 
-    def reserve_seats(self, sku_id, count, name, available):
-        """Count count more seats of a SKU for this task; refuse when the task's total would exceed what is available."""
+    def reserve_seats(self, sku_id, who, name, available):
+        """Count one more seat of a SKU for this task (for who, a user's label); refuse when the task's total would exceed
+        what is available. Removals in the same task free nothing here: the writes run in parallel, in no set order."""
         with self._lock:
-            total = self._seats.get(sku_id, 0) + count
-            if available is not None and total > available:
+            takers = self._seats.setdefault(sku_id, [])
+            takers.append(who)
+            if available is not None and len(takers) > available:
+                listed = ", ".join(takers[:10]) + (" and %d more" % (len(takers) - 10) if len(takers) > 10 else "")
                 raise UserInputError(
-                    "licenses: not enough seats of %s: this task assigns it to %d user%s, and %d %s available; buy more seats "
-                    "or assign fewer, nothing was written" % (name, total, "" if total == 1 else "s", available,
-                                                              "is" if available == 1 else "are"))
-            self._seats[sku_id] = total
+                    "licenses: not enough seats of %s: this task assigns it to %d user%s (%s), and %d %s available; buy more "
+                    "seats or assign fewer; nothing was written" % (name, len(takers), "" if len(takers) == 1 else "s", listed,
+                                                                    available, "is" if available == 1 else "are"))

@@ -10,6 +10,7 @@ Nothing here speaks HTTP; api_client.py and auth.py build the errors.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import html
 import json
 import re
 
@@ -57,6 +58,9 @@ _PC_HINTS = {
     "900420": (
         "The access token was issued for the wrong audience: tokens must be issued for https://api.partnercenter.microsoft.com "
         "(the retired graph.windows.net audience is no longer accepted)."),
+    "60012": (
+        "The customer has run out of seats of this SKU (someone took the last ones after the task counted them): buy more "
+        "seats, or free some, and run the task again."),
     "60003": "The customer tenant was not found, or the partner has no relationship with it: check customer_id (the customer's tenant id).",
     "20002": "The partner has no relationship with this customer: check customer_id, and that the reseller or GDAP relationship is active.",
 }
@@ -166,7 +170,7 @@ def _text(value):
         return None
     if not isinstance(value, str):
         value = json.dumps(value, separators=(",", ":"), sort_keys=True)
-    value = value.strip()
+    value = html.unescape(value).strip()   # Partner Center sends some descriptions HTML-escaped ("We&#39;re sorry")
     return value or None
 
 

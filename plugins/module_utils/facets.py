@@ -178,14 +178,19 @@ class ConvergenceFailure(Exception):
         self.label = label
 
     def __str__(self):
+        return self.message(with_label=True)
+
+    def message(self, with_label):
+        """What failed and what was written before; with_label puts the user in front (the bulk results name it already)."""
         done = [record for record in self.outcome.writes if not record.uncertain]
         if not done:
             return str(self.error)
-        return "%s: %s before this failed: %s" % (self.label, describe_writes(done), self.error)
+        text = "%s %s written before this failed: %s" % (describe_writes(done), "was" if len(done) == 1 else "were", self.error)
+        return "%s: %s" % (self.label, text) if with_label and self.label else text
 
 
 def describe_writes(records):
-    """'created; licences updated (group1)': what the records did, in words, for messages."""
+    """'restore; update (display_name)': what the records did, in words, for messages."""
     words = []
     for record in records:
         text = record.operation.replace("_", " ")

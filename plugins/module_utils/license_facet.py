@@ -15,7 +15,7 @@ together, as Partner Center requires.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.partnercenter.csp.plugins.module_utils.errors import UserInputError
+from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError, UserInputError
 from ansible_collections.partnercenter.csp.plugins.module_utils.list_facet import ListFacet, sorted_names
 
 
@@ -92,7 +92,7 @@ class LicenseFacet(ListFacet):
                                  % (option, spec.label))
         for key in plan.to_add:
             sku = self.catalogue(context)[key]
-            context.reserve_seats(key, 1, sku.label(), sku.available)
+            context.reserve_seats(key, spec.label, sku.label(), sku.available)
 
     def apply(self, context, writer, plan, state):
         """One licence update per licence group; state.facets follows every write."""
@@ -102,14 +102,32 @@ class LicenseFacet(ListFacet):
             plan.compute()
         held = dict(plan.held)
         for group, assign, remove in license_groups(plan):
-            writer.write("update_licenses",
-                         lambda a=assign, r=remove: context.licenses.update(user["id"], [s.id for s in a], [s.id for s in r]),
-                         license_group=group, assigned=sku_names(assign), removed=sku_names(remove))
+            try:
+                writer.write("update_licenses",
+                             lambda a=assign, r=remove: context.licenses.update(user["id"], [s.id for s in a], [s.id for s in r]),
+                             license_group=group, assigned=sku_names(assign), removed=sku_names(remove))
+            except PartnerCenterError as error:
+                self._settle(context, writer, error, user, assign, remove)
             for sku in remove:
                 held.pop(sku.key, None)
             held.update((sku.key, sku) for sku in assign)
             state.facets[self.name] = sku_names(held.values())
         state.facets[self.name] = sku_names(plan.item(key) for key in plan.final)
+
+    def _settle(self, context, writer, error, user, assign, remove):
+        """An update whose answer was lost, then refused on its retry (the service did not deduplicate it: "does not hold"
+        a licence it removed) or failing: read what the user holds. When that is what the update asked for, it was this
+        task's own; otherwise the error stands."""
+        if not error.may_have_written:
+            raise error
+        try:
+            held = self.read(context, None, user) or {}
+        except PartnerCenterError:
+            raise error
+        if all(sku.key in held for sku in assign) and not any(sku.key in held for sku in remove):
+            writer.settle(applied=True)
+            return
+        raise error
 
     def describe(self, current):
         return sku_names((current or {}).values())

@@ -64,7 +64,8 @@ def read_specs(customer_id, items):
         try:
             validate_user_options(dict(options, customer_id=customer_id), prefix=prefix + ".")
         except UserInputError as error:
-            raise UserInputError("%s: %s" % (prefix, error))
+            message = str(error)   # list options name themselves with the prefix already
+            raise UserInputError(message if message.startswith(prefix) else "%s: %s" % (prefix, message))
         spec = UserSpec(options)
         for key in spec.keys():
             if key in seen:
@@ -101,7 +102,7 @@ def item_result(convergence, outcome, error=None):
     result = dict(user_principal_name=user.get("user_principal_name") or convergence.spec.label)
     result.update(outcome.result())
     if error is not None:
-        result["msg"] = str(error)
+        result["msg"] = error.message(with_label=False)
     return result
 
 

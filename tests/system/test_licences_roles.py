@@ -188,7 +188,7 @@ def test_a_licence_update_refused_after_the_users_post_committed_is_reported_and
     assert first["action"] == "failed" and first["writes"] == [{"operation": "create"}], first
     assert first["status"] == 400 and first["error_code"] == 60012, first
     assert first["user"]["licenses"] == [], "the licence update was refused: the user holds none"
-    assert "single@contoso.onmicrosoft.com: create before this failed" in first["msg"], first["msg"]
+    assert "single@contoso.onmicrosoft.com: create was written before this failed" in first["msg"], first["msg"]
     created = store.find_user(CONTOSO, upn="single@contoso.onmicrosoft.com")
     assert first["user"]["id"] == created["id"] and first["user"]["state"] == "active"
     step_log = step_requests(log, marks, 0)
@@ -248,7 +248,7 @@ def test_gdap_without_privileged_role_administrator_fails_the_role_write_naming_
     assert operations(single) == ["create", "update_licenses"], single
     assert single["status"] == 403 and single["error_code"] == 900308, single
     assert "Privileged Role Administrator" in single["msg"], single["msg"]
-    assert "%s: create; update licenses (group1) before this failed" % upn in single["msg"], single["msg"]
+    assert "%s: create; update licenses (group1) were written before this failed" % upn in single["msg"], single["msg"]
     assert single["user"]["licenses"] == ["SPE_E3"] and single["user"]["directory_roles"] == [], single["user"]
     step_log = step_requests(log, marks, 0)
     assert [re.sub(r"[0-9a-f-]{36}", "ID", e["path"]) for e in committed(step_log)] == [
@@ -263,7 +263,7 @@ def test_gdap_without_privileged_role_administrator_fails_the_role_write_naming_
     assert batch["failed"] and batch["changed"] is True, batch
     daniel, jade = batch["results"]
     assert daniel["action"] == "failed" and daniel["changed"] and operations(daniel) == ["update_licenses"], daniel
-    assert "Privileged Role Administrator" in daniel["msg"] and "update licenses (group1) before this failed" in daniel["msg"], daniel
+    assert "Privileged Role Administrator" in daniel["msg"] and "update licenses (group1) was written before this failed" in daniel["msg"], daniel
     assert jade["action"] == "updated" and operations(jade) == ["update_licenses"], jade
     assert batch["summary"]["failed"] == [DANIEL] and batch["summary"]["updated"] == [DANIEL, JADE], batch["summary"]
     assert len(committed(step_requests(log, marks, 1), LICENCE_UPDATES)) == 2

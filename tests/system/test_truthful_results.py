@@ -89,7 +89,7 @@ def test_writes_before_a_failure_are_reported_by_both_modules(emulator, run_play
     assert single["failed"] and single["changed"] is True, single
     assert single["action"] == "failed" and operations(single) == ["restore", "update"], single
     assert single["user"]["state"] == "active" and single["user"]["display_name"] == "Restored Name"
-    assert "restore; update (display_name) before this failed" in single["msg"] and "HTTP 403" in single["msg"]
+    assert "restore; update (display_name) were written before this failed" in single["msg"] and "HTTP 403" in single["msg"]
     assert single["status"] == 403 and single["error_code"] == 900308
     assert [e["path"].endswith(user_id) for e in committed(step_requests(log, marks, 0))] == [True, True]
 

@@ -147,3 +147,10 @@ def test_token_endpoint_hints(code, oauth_error, words):
     else:
         for word in words:
             assert word in hint
+
+
+def test_out_of_seats_is_explained_and_html_entities_are_decoded():
+    body = b'{"code":60012,"description":"We&#39;re sorry, the customer has run out of licenses.","data":[],"source":"PartnerFD"}'
+    error = http_error("POST", URL, 400, body)
+    assert error.description == "We're sorry, the customer has run out of licenses."
+    assert "run out of seats" in error.hint and "buy more" in error.hint

@@ -228,7 +228,7 @@ def test_writes_before_a_failure_are_reported_and_the_task_changed():
     assert [record.operation for record in outcome.writes] == ["restore", "update"]
     assert outcome.done == ["restored", "updated"]
     assert outcome.after["state"] == "active" and outcome.after["display_name"] == "New"
-    assert "restore; update (display_name) before this failed" in str(caught.value)
+    assert "ada@contoso.onmicrosoft.com: restore; update (display_name) were written before this failed" in str(caught.value)
     assert PASSWORD not in str(caught.value)
 
 
@@ -285,3 +285,32 @@ def test_a_write_that_may_have_been_applied_fails_with_changed_and_an_uncertain_
     outcome = caught.value.outcome
     assert outcome.changed and outcome.action == "failed"
     assert [record.to_result() for record in outcome.writes] == [{"operation": "update", "fields": ["display_name"], "uncertain": True}]
+
+
+def test_a_licence_update_whose_answer_was_lost_is_settled_by_reading_what_the_user_holds():
+    user = existing()
+    tenant = Tenant([user], held={user["id"]: [SPE_E3["id"], BUSINESS["id"]]})
+    original = tenant.licenses.update
+
+    def applied_then_refused_on_the_retry(user_id, assign_ids, remove_ids):
+        original(user_id, assign_ids, remove_ids)
+        raise lost(status=400, code=3000, description="The user does not hold the license to remove.")
+
+    tenant.licenses.update = applied_then_refused_on_the_retry
+    outcome = tenant.run(licenses=dict(remove=["O365_BUSINESS_PREMIUM"]))
+    assert outcome.action == "updated" and [record.to_result() for record in outcome.writes] == [
+        {"operation": "update_licenses", "license_group": "group1", "assigned": [], "removed": ["O365_BUSINESS_PREMIUM"]}]
+    assert outcome.user["licenses"] == ["SPE_E3"]
+
+
+def test_a_licence_update_in_doubt_that_the_read_does_not_confirm_fails_as_uncertain():
+    user = existing()
+    tenant = Tenant([user])
+
+    def lost_and_not_applied(user_id, assign_ids, remove_ids):
+        raise lost(status=500, description="boom")
+
+    tenant.licenses.update = lost_and_not_applied
+    with pytest.raises(ConvergenceFailure) as caught:
+        tenant.run(licenses=dict(add=["SPE_E3"]))
+    assert caught.value.outcome.changed and caught.value.outcome.writes[0].uncertain

@@ -120,7 +120,7 @@ def test_seats_are_summed_over_every_item_before_any_write(run_module):
     users = [dict(new_user("u%d" % n), licenses=dict(add=["O365_BUSINESS_PREMIUM"])) for n in range(3)]
     result, _out = run_module(module, users=users)
     assert result["failed"] is True and "not enough seats of O365_BUSINESS_PREMIUM" in result["msg"]
-    assert "assigns it to 3 users, and 2 are available" in result["msg"]
+    assert "assigns it to 3 users (u0@contoso.onmicrosoft.com, u1@contoso.onmicrosoft.com, u2@contoso.onmicrosoft.com), and 2 are available" in result["msg"]
     assert run_module.api.writes == [] and run_module.licenses.writes == []
 
 
