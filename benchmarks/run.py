@@ -10,9 +10,13 @@ Run with the test virtualenv (make test or tools/setup.sh creates it):
 
 Measures (see BENCHMARKS.md):
   1. per task: a no-change partnercenter_customer_user task vs an ansible.builtin.uri GET of the same user
-  2. requests per operation, from the emulator's request log
-  3. onboarding 200 new users into a tenant of 2,000 through the role vs the naive per-user loop
+  2. requests per operation, from the emulator's request log (licences and roles included)
+  3. onboarding 200 new users into a tenant of 2,000 through the role vs the naive per-user loop, then the
+     same with a licence each and a role for 5 of them, against its request floor
   4. growth of one lookup by UPN and of the role with the tenant size
+  5. many customers: onboard_customers.yml over the customers inventory with -f 10 under a rate limit, with a
+     latency and no limit against one customer at a time, growth from 10 to 200 customers, and the inventory
+     over 5,000 customers (cold, then from its cache)
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,6 +24,7 @@ __metaclass__ = type
 
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -28,12 +33,16 @@ import tempfile
 import time
 import uuid
 
+import yaml
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "emulator"))
 
 from partnercenter_emulator import Emulator  # noqa: E402  pylint: disable=wrong-import-position
 
 SCOPE = ["https://api.partnercenter.microsoft.com/user_impersonation"]
+SPE_E3 = "05e9a617-0261-4cee-bb44-138d3ef5d965"
+ONBOARD_CUSTOMERS = os.path.join("playbooks", "onboard_customers.yml")
 PASSWORD = "Benchmark-Passw0rd!"
 DOMAIN = "bench.onmicrosoft.com"
 
@@ -172,6 +181,15 @@ def requests_per_operation(bench):
         )
 
     count("no_change_by_user_id", [user_task("t", customer_id=customer_id, user_id=last["id"])])
+    # licences and roles managed; the user already holds them, so nothing must be resolved through the tenant
+    bench.emulator.store.add_subscribed_sku(customer_id, dict(productSku=dict(id=SPE_E3, skuPartNumber="SPE_E3", name="Microsoft 365 E3"),
+                                                             totalUnits=25))
+    bench.playbook("give_licence_and_role", [user_task("t", customer_id=customer_id, user_id=last["id"], usage_location="US",
+                                                       licenses={"add": ["SPE_E3"]}, directory_roles={"add": ["User Administrator"]})])
+    managed = dict(licenses={"set": ["SPE_E3"]}, directory_roles={"set": ["User Administrator"]})
+    count("no_change_by_user_id_managing_licences_and_roles", [user_task("t", customer_id=customer_id, user_id=last["id"], **managed)])
+    count("no_change_by_user_id_licence_by_sku_id", [user_task("t", customer_id=customer_id, user_id=last["id"],
+                                                              licenses={"add": [SPE_E3]})])
     count("no_change_by_upn_last_of_1200", [user_task("t", customer_id=customer_id, user_principal_name=last["userPrincipalName"])])
     count("create_in_tenant_of_1200", [user_task("t", customer_id=customer_id, **new_users(domain, 1, "created")[0])])
     count("check_mode_create", [user_task("t", customer_id=customer_id, **new_users(domain, 1, "checked")[0])], check=True)
@@ -217,7 +235,34 @@ def onboarding(bench, existing, count):
     role["floor"] = floor
     role["ratio_to_floor"] = round(role["requests"] / float(floor), 3)
     naive = onboard(bench, "onboard_naive", naive_tasks, existing, count)
-    return dict(role=role, naive=naive, speedup=round(naive["seconds"] / role["seconds"], 2))
+    complete = onboard_complete_users(bench, existing, count, admins=5)
+    return dict(role=role, naive=naive, speedup=round(naive["seconds"] / role["seconds"], 2), complete_users=complete)
+
+
+def onboard_complete_users(bench, existing, count, admins):
+    """3b. The role onboarding `count` new users with one licence each and, for `admins` of them, one role."""
+    customer_id, domain = bench.new_customer(existing)
+    bench.emulator.store.add_subscribed_sku(customer_id, dict(productSku=dict(id=SPE_E3, skuPartNumber="SPE_E3", name="Microsoft 365 E3"),
+                                                             totalUnits=count + 10))
+    users = new_users(domain, count, "full")
+    for user in users:
+        user["licenses"] = {"add": ["SPE_E3"]}
+    for user in users[:admins]:
+        user["directory_roles"] = {"add": ["User Administrator"]}
+    mark = bench.mark()
+    elapsed, _timings = bench.playbook("onboard_complete", role_tasks(customer_id), extra_vars={"bench_users": users})
+    seen = bench.requests_since(mark)
+    pc = seen["partnercenter"]
+    by_kind = {}
+    for entry in pc:
+        kind = "%s %s" % (entry["method"], entry["path"].rsplit("/", 1)[-1])
+        by_kind[kind] = by_kind.get(kind, 0) + 1
+    pages = by_kind.get("GET users", 0)
+    # the user list pages, a POST per user and per licence, a POST per role given, the SKUs and the roles once each
+    floor = pages + count + count + admins + 1 + 1 + len([e for e in seen["entra"] if e["method"] == "POST"])
+    requests = len(pc) + len([e for e in seen["entra"] if e["method"] == "POST"])
+    return dict(seconds=round(elapsed, 2), requests=requests, floor=floor, ratio_to_floor=round(requests / float(floor), 3),
+                by_kind=by_kind)
 
 
 def growth(bench, sizes, role_users):
@@ -242,6 +287,102 @@ def growth(bench, sizes, role_users):
     return rows
 
 
+def write_customers_inventory(directory, prefix, tenants, users_each, licences=False, static=False):
+    """An inventory directory for onboard_customers.yml: the customers inventory (or a static one) and host_vars."""
+    os.makedirs(os.path.join(directory, "host_vars"))
+    os.makedirs(os.path.join(directory, "group_vars"))
+    if static:
+        hosts = dict((domain, {"partnercenter_customer_id": cid}) for cid, domain in tenants)
+        with open(os.path.join(directory, "hosts.yml"), "w") as handle:
+            yaml.safe_dump({"partnercenter_customers": {"hosts": hosts}}, handle)
+    else:
+        with open(os.path.join(directory, "customers.partnercenter.yml"), "w") as handle:
+            yaml.safe_dump({"plugin": "partnercenter.csp.customers", "domain": prefix}, handle)
+    shared = {"partnercenter_default_usage_location": "US"}
+    if licences:
+        shared["partnercenter_default_licenses"] = {"add": ["SPE_E3"]}
+    with open(os.path.join(directory, "group_vars", "partnercenter_customers.yml"), "w") as handle:
+        yaml.safe_dump(shared, handle)
+    for _cid, domain in tenants:
+        with open(os.path.join(directory, "host_vars", domain + ".yml"), "w") as handle:
+            yaml.safe_dump({"partnercenter_users": new_users(domain, users_each, "u")}, handle)
+    return directory
+
+
+def onboard_customers(bench, label, count, users_each, forks, static=False):
+    """onboard_customers.yml over `count` new customers of `users_each` new users; seconds and requests from the log."""
+    prefix = "%s%d" % (label.replace("_", ""), int(time.time() * 1000) % 100000)
+    ids = bench.emulator.store.generate_customers(count, prefix=prefix, subscribed_skus=True)
+    tenants = [(cid, bench.emulator.store.get_customer(cid)["companyProfile"]["domain"]) for cid in ids]
+    inventory = write_customers_inventory(os.path.join(bench.workdir, label), prefix, tenants, users_each, static=static)
+    if os.path.exists(bench.env["PARTNERCENTER_TOKEN_CACHE_PATH"]):
+        os.remove(bench.env["PARTNERCENTER_TOKEN_CACHE_PATH"])   # a cold cache: the run redeems its own token
+    mark = bench.mark()
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory, "-f", str(forks),
+               os.path.join(bench.collections, "ansible_collections", "partnercenter", "csp", ONBOARD_CUSTOMERS)]
+    started = time.monotonic()
+    result = subprocess.run(command, env=dict(bench.env, ANSIBLE_SHOW_CUSTOM_STATS="0"), capture_output=True, text=True, check=False)
+    elapsed = time.monotonic() - started
+    seen = bench.requests_since(mark)
+    pc = seen["partnercenter"]
+    created = sum(bench.emulator.store.count(cid) for cid in ids)
+    return dict(customers=count, users_each=users_each, forks=forks, rc=result.returncode, seconds=round(elapsed, 2),
+                requests=len(pc), answered_429=len([e for e in pc if e["status"] == 429]),
+                useful_requests=len([e for e in pc if e["status"] != 429]),
+                token_calls=len([e for e in seen["entra"] if e["method"] == "POST" and e["path"].endswith("/token")]),
+                users_created=created, failed_users=count * users_each - created)
+
+
+def many_customers(bench, rate, count, users_each, sizes, inventory_size):
+    """5. Many customers through the inventory and onboard_customers.yml."""
+    figures = {}
+    bench.emulator.configure(rate_limit=rate, rate_burst=rate)
+    limited = onboard_customers(bench, "rate_limited", count, users_each, forks=10)
+    limited["floor_seconds"] = round(limited["useful_requests"] / float(rate), 2)
+    limited["ratio_to_floor"] = round(limited["seconds"] / limited["floor_seconds"], 3)
+    figures["rate_limited"] = limited
+    growth_rows = []
+    for size in sizes:
+        row = onboard_customers(bench, "grow%d" % size, size, users_each, forks=10)
+        row["floor_seconds"] = round(row["useful_requests"] / float(rate), 2)
+        row["ratio_to_floor"] = round(row["seconds"] / row["floor_seconds"], 3)
+        growth_rows.append(row)
+    figures["growth_under_the_limit"] = growth_rows
+    bench.emulator.configure(rate_limit=None, latency=0.1)
+    parallel = onboard_customers(bench, "latency_forks", count, users_each, forks=10)
+    serial = onboard_customers(bench, "latency_serial", count, users_each, forks=1)
+    figures["latency_100ms"] = dict(forks_10=parallel, forks_1=serial, speedup=round(serial["seconds"] / parallel["seconds"], 2))
+    bench.emulator.configure(latency=0.0)
+    figures["inventory"] = inventory_scale(bench, inventory_size)
+    return figures
+
+
+def inventory_scale(bench, count):
+    """The customers inventory over `count` customers: requests, time, then a second run from its jsonfile cache."""
+    prefix = "inv%d" % (int(time.time() * 1000) % 100000)
+    bench.emulator.store.generate_customers(count, prefix=prefix)
+    directory = os.path.join(bench.workdir, "inventory_scale")
+    os.makedirs(directory)
+    path = os.path.join(directory, "customers.partnercenter.yml")
+    with open(path, "w") as handle:
+        yaml.safe_dump({"plugin": "partnercenter.csp.customers", "domain": prefix, "cache": True,
+                        "cache_plugin": "ansible.builtin.jsonfile", "cache_connection": os.path.join(directory, "cache"),
+                        "cache_timeout": 3600}, handle)
+    runs = []
+    for _run in range(2):
+        mark = bench.mark()
+        started = time.monotonic()
+        listed = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-inventory"), "-i", path, "--list"],
+                                env=bench.env, capture_output=True, text=True, check=True)
+        elapsed = time.monotonic() - started
+        hosts = json.loads(listed.stdout)["partnercenter_customers"]["hosts"]
+        seen = bench.requests_since(mark)
+        runs.append(dict(seconds=round(elapsed, 2), hosts=len(hosts),
+                         customer_list_requests=len([e for e in seen["partnercenter"] if e["path"] == "/v1/customers"]),
+                         requests=len(seen["partnercenter"]) + len(seen["entra"])))
+    return dict(customers=count, page_size=500, expected_requests=int(math.ceil(count / 500.0)), cold=runs[0], cached=runs[1])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="playbook runs for the per-task figure")
@@ -250,25 +391,41 @@ def main():
     parser.add_argument("--existing", type=int, default=2000, help="existing users in the onboarding tenant")
     parser.add_argument("--sizes", default="100,1000,10000", help="tenant sizes for the growth figure")
     parser.add_argument("--role-users", type=int, default=50, help="new users per role run in the growth figure")
+    parser.add_argument("--customers", type=int, default=20, help="customers in the many-customers figure")
+    parser.add_argument("--customer-users", type=int, default=10, help="new users per customer there")
+    parser.add_argument("--rate", type=float, default=20.0, help="the emulator's rate limit there, requests per second")
+    parser.add_argument("--customer-sizes", default="10,50,100,200", help="customer counts for the many-customers growth")
+    parser.add_argument("--inventory-size", type=int, default=5000, help="customers in the inventory figure")
+    parser.add_argument("--only", default="", help="comma-separated figures to run (per_task,requests,onboarding,growth,customers)")
     parser.add_argument("--quick", action="store_true", help="small numbers, to check the script itself")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     if args.quick:
         args.runs, args.pairs, args.onboard, args.existing, args.sizes, args.role_users = 1, 2, 5, 50, "100,600", 5
+        args.customers, args.customer_users, args.customer_sizes, args.inventory_size = 3, 2, "2,4", 600
+    only = set(name for name in args.only.split(",") if name) or {"per_task", "requests", "onboarding", "growth", "customers"}
 
     workdir = tempfile.mkdtemp(prefix="pc-bench-")
     bench = Bench(workdir)
     try:
         figures = {}
         started = time.monotonic()
-        figures["per_task"] = per_task(bench, args.runs, args.pairs)
-        print("1. per task:", json.dumps(figures["per_task"]), flush=True)
-        figures["requests_per_operation"] = requests_per_operation(bench)
-        print("2. requests per operation:", json.dumps(figures["requests_per_operation"], indent=1), flush=True)
-        figures["onboarding"] = onboarding(bench, args.existing, args.onboard)
-        print("3. onboarding:", json.dumps(figures["onboarding"], indent=1), flush=True)
-        figures["growth"] = growth(bench, [int(size) for size in args.sizes.split(",")], args.role_users)
-        print("4. growth:", json.dumps(figures["growth"], indent=1), flush=True)
+        if "per_task" in only:
+            figures["per_task"] = per_task(bench, args.runs, args.pairs)
+            print("1. per task:", json.dumps(figures["per_task"]), flush=True)
+        if "requests" in only:
+            figures["requests_per_operation"] = requests_per_operation(bench)
+            print("2. requests per operation:", json.dumps(figures["requests_per_operation"], indent=1), flush=True)
+        if "onboarding" in only:
+            figures["onboarding"] = onboarding(bench, args.existing, args.onboard)
+            print("3. onboarding:", json.dumps(figures["onboarding"], indent=1), flush=True)
+        if "growth" in only:
+            figures["growth"] = growth(bench, [int(size) for size in args.sizes.split(",")], args.role_users)
+            print("4. growth:", json.dumps(figures["growth"], indent=1), flush=True)
+        if "customers" in only:
+            figures["many_customers"] = many_customers(bench, args.rate, args.customers, args.customer_users,
+                                                       [int(size) for size in args.customer_sizes.split(",")], args.inventory_size)
+            print("5. many customers:", json.dumps(figures["many_customers"], indent=1), flush=True)
         figures["machine"] = dict(cpus=os.cpu_count(), python=sys.version.split()[0],
                                   total_seconds=round(time.monotonic() - started, 1))
         if args.json:
