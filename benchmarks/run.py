@@ -42,6 +42,7 @@ from partnercenter_emulator import Emulator  # noqa: E402  pylint: disable=wrong
 
 SCOPE = ["https://api.partnercenter.microsoft.com/user_impersonation"]
 SPE_E3 = "05e9a617-0261-4cee-bb44-138d3ef5d965"
+E3_PRODUCT = dict(id=SPE_E3, skuPartNumber="SPE_E3", name="Microsoft 365 E3")
 ONBOARD_CUSTOMERS = os.path.join("playbooks", "onboard_customers.yml")
 PASSWORD = "Benchmark-Passw0rd!"
 DOMAIN = "bench.onmicrosoft.com"
@@ -182,14 +183,13 @@ def requests_per_operation(bench):
 
     count("no_change_by_user_id", [user_task("t", customer_id=customer_id, user_id=last["id"])])
     # licences and roles managed; the user already holds them, so nothing must be resolved through the tenant
-    bench.emulator.store.add_subscribed_sku(customer_id, dict(productSku=dict(id=SPE_E3, skuPartNumber="SPE_E3", name="Microsoft 365 E3"),
-                                                             totalUnits=25))
+    bench.emulator.store.add_subscribed_sku(customer_id, dict(productSku=E3_PRODUCT, totalUnits=25))
     bench.playbook("give_licence_and_role", [user_task("t", customer_id=customer_id, user_id=last["id"], usage_location="US",
                                                        licenses={"add": ["SPE_E3"]}, directory_roles={"add": ["User Administrator"]})])
     managed = dict(licenses={"set": ["SPE_E3"]}, directory_roles={"set": ["User Administrator"]})
     count("no_change_by_user_id_managing_licences_and_roles", [user_task("t", customer_id=customer_id, user_id=last["id"], **managed)])
-    count("no_change_by_user_id_licence_by_sku_id", [user_task("t", customer_id=customer_id, user_id=last["id"],
-                                                              licenses={"add": [SPE_E3]})])
+    by_sku_id = user_task("t", customer_id=customer_id, user_id=last["id"], licenses={"add": [SPE_E3]})
+    count("no_change_by_user_id_licence_by_sku_id", [by_sku_id])
     count("no_change_by_upn_last_of_1200", [user_task("t", customer_id=customer_id, user_principal_name=last["userPrincipalName"])])
     count("create_in_tenant_of_1200", [user_task("t", customer_id=customer_id, **new_users(domain, 1, "created")[0])])
     count("check_mode_create", [user_task("t", customer_id=customer_id, **new_users(domain, 1, "checked")[0])], check=True)
@@ -242,8 +242,7 @@ def onboarding(bench, existing, count):
 def onboard_complete_users(bench, existing, count, admins):
     """3b. The role onboarding `count` new users with one licence each and, for `admins` of them, one role."""
     customer_id, domain = bench.new_customer(existing)
-    bench.emulator.store.add_subscribed_sku(customer_id, dict(productSku=dict(id=SPE_E3, skuPartNumber="SPE_E3", name="Microsoft 365 E3"),
-                                                             totalUnits=count + 10))
+    bench.emulator.store.add_subscribed_sku(customer_id, dict(productSku=E3_PRODUCT, totalUnits=count + 10))
     users = new_users(domain, count, "full")
     for user in users:
         user["licenses"] = {"add": ["SPE_E3"]}

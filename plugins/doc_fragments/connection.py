@@ -80,10 +80,14 @@ options:
     default: 30
   retries:
     description:
-      - How many times a request is retried after its first attempt when Partner Center throttles it (HTTP 429), answers
-        HTTP 500, 502, 503 or 504, times out, or the connection fails. Between V(0) and V(10).
-      - A throttled request waits as long as the C(Retry-After) response header says, capped at O(retry_max_delay);
-        the other retries wait an exponential, jittered backoff. Every retry sends the same C(MS-RequestId).
+      - How many times a request is retried after its first attempt when Partner Center answers HTTP 408, 500, 502, 503 or
+        504, times out, or the connection fails, or when it throttles (HTTP 429) and nothing of the partner got through
+        since the request's last 429. Between V(0) and V(10).
+      - A throttled request waits as long as the C(Retry-After) response header says (every task on the machine waits
+        for it too), plus up to a second of spread; the other retries wait an exponential, jittered backoff. Every retry
+        sends the same C(MS-RequestId).
+      - A throttle that lets other requests through costs no retry (a request still gives up after 50 throttled
+        attempts); only a storm that lets nothing through fails after O(retries).
       - Other client errors (such as 400, 403, 404 or 409) are never retried. A 401 is retried once with a fresh
         token when O(refresh_token) is used.
       - If not set, the value of the E(PARTNERCENTER_RETRIES) environment variable is used (an empty variable counts as not set).
@@ -92,6 +96,8 @@ options:
   retry_max_delay:
     description:
       - The longest wait, in seconds, before a retry. Between V(0) and V(600).
+      - A C(Retry-After) longer than this fails the request at once, saying how long Partner Center asked to wait,
+        instead of retrying early while still throttled; so does every later request on the machine until that time.
       - If not set, the value of the E(PARTNERCENTER_RETRY_MAX_DELAY) environment variable is used (an empty variable counts as not set).
     type: int
     default: 60
@@ -225,10 +231,14 @@ options:
     default: 30
   retries:
     description:
-      - How many times a request is retried after its first attempt when Partner Center throttles it (HTTP 429), answers
-        HTTP 500, 502, 503 or 504, times out, or the connection fails. Between V(0) and V(10).
-      - A throttled request waits as long as the C(Retry-After) response header says, capped at O(retry_max_delay);
-        the other retries wait an exponential, jittered backoff. Every retry sends the same C(MS-RequestId).
+      - How many times a request is retried after its first attempt when Partner Center answers HTTP 408, 500, 502, 503 or
+        504, times out, or the connection fails, or when it throttles (HTTP 429) and nothing of the partner got through
+        since the request's last 429. Between V(0) and V(10).
+      - A throttled request waits as long as the C(Retry-After) response header says (every task on the machine waits
+        for it too), plus up to a second of spread; the other retries wait an exponential, jittered backoff. Every retry
+        sends the same C(MS-RequestId).
+      - A throttle that lets other requests through costs no retry (a request still gives up after 50 throttled
+        attempts); only a storm that lets nothing through fails after O(retries).
       - Other client errors (such as 400, 403, 404 or 409) are never retried. A 401 is retried once with a fresh
         token when O(refresh_token) is used.
       - If not set, the value of the E(PARTNERCENTER_RETRIES) environment variable is used (an empty variable counts as not set).
@@ -239,6 +249,8 @@ options:
   retry_max_delay:
     description:
       - The longest wait, in seconds, before a retry. Between V(0) and V(600).
+      - A C(Retry-After) longer than this fails the request at once, saying how long Partner Center asked to wait,
+        instead of retrying early while still throttled; so does every later request on the machine until that time.
       - If not set, the value of the E(PARTNERCENTER_RETRY_MAX_DELAY) environment variable is used (an empty variable counts as not set).
     type: int
     env:

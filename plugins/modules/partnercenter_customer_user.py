@@ -83,7 +83,7 @@ options:
     description:
       - V(present) creates the user, restores it if it is soft-deleted, and updates the fields that differ.
       - V(absent) soft-deletes an active user; a soft-deleted or missing user is left as it is. O(licenses) and
-        O(directory_roles) are then ignored (a soft delete releases the licences); to take them away first, run the task
+        O(directory_roles) are then ignored; to take them away first, run the task
         with an empty O(licenses.set) and O(directory_roles.set) before the one with O(state=absent).
     type: str
     choices: [present, absent]

@@ -100,7 +100,7 @@ options:
   concurrency:
     description:
       - How many writes are in flight at once. A C(429) answer with C(Retry-After) pauses all of them.
-      - Partner Center throttles per partner and customer pair, so more is not always faster.
+      - Partner Center throttles per partner, so more is not always faster.
     type: int
     default: 4
 extends_documentation_fragment:
