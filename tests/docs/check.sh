@@ -67,7 +67,7 @@ render_docsite() {
     # common_return_values), and so are ansible-core's configuration variables (ANSIBLE_CACHE_PLUGIN,
     # which the inventory cache fragment refers to): only intersphinx resolves them; list them.
     # Anything else (a broken reference into this collection, an RST error, a missing file) fails.
-    local any_label="(WARNING: undefined label: '[^']*' \[ref\.ref\]|WARNING: 'envvar' reference target not found: ANSIBLE_[A-Z0-9_]+)\$"
+    local any_label="(WARNING: undefined label: '[^']*' \[ref\.ref\]|WARNING: 'envvar' reference target not found: ANSIBLE_[A-Z0-9_]+( \[ref\.envvar\])?)\$"
     local own_label="WARNING: undefined label: 'ansible_collections\.partnercenter\.csp\."
     grep -E "$any_label" "$warnings" | grep -v -E "$own_label" \
         | sed -E "s/.*(undefined label: '([^']*)'|reference target not found: (ANSIBLE_[A-Z0-9_]+)).*/  left to intersphinx (offline): \2\3/" \
