@@ -5,12 +5,13 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import re
 
-class ModuleDocFragment(object):
-
-    # The connection options of every module; the argument spec is
-    # plugins/module_utils/connection.py connection_argument_spec(). Keep the two in step.
-    DOCUMENTATION = r"""
+# The connection options, written once. Modules get their PARTNERCENTER_* variables from env_fallback in
+# plugins/module_utils/connection.py connection_argument_spec() (keep the two in step); plugins, which can
+# declare env: entries, get the same text with them added (_with_env). tests/unit/plugins/inventory/
+# test_connection_fragment.py holds the three together.
+_OPTIONS = r"""
 options:
   api_url:
     description:
@@ -112,10 +113,29 @@ options:
     description:
       - The token cache file.
       - Its directory is created with mode C(0700) and the file is written with mode C(0600). A file or directory that
-        another user owns, or that group or others can write, is not used (the module warns).
+        another user owns, or that group or others can write, is not used (with a warning).
       - If not set, the value of the E(PARTNERCENTER_TOKEN_CACHE_PATH) environment variable is used; if neither is set,
         C(partnercenter.csp/tokens.json) in the user's cache directory (E(XDG_CACHE_HOME), by default C(~/.cache)).
     type: path
+"""
+
+
+def _with_env(options):
+    """The options with an env: entry naming each one's PARTNERCENTER_<OPTION> variable, after its type."""
+    lines, option = [], None
+    for line in options.splitlines():
+        match = re.match(r"^  ([a-z_]+):$", line)
+        option = match.group(1) if match else option
+        lines.append(line)
+        if option and line.startswith("    type: "):
+            lines.extend(["    env:", "      - name: PARTNERCENTER_%s" % option.upper()])
+    return "\n".join(lines) + "\n"
+
+
+class ModuleDocFragment(object):
+
+    # The connection options of every module.
+    DOCUMENTATION = _OPTIONS + r"""
 notes:
   - All customer-user calls of Partner Center need an App+User token (a partner user acting through an application);
     app-only tokens are rejected. Use the Secure Application Model refresh token in O(refresh_token) with O(client_id),
@@ -136,145 +156,10 @@ requirements:
   - requests
 """
 
-    # The same connection options for plugins (the customers inventory), with their environment
-    # variables as env: entries, which plugins can declare and modules cannot. Keep it in step with
-    # DOCUMENTATION above and with connection_argument_spec(); tests/unit/plugins/inventory/
-    # test_connection_fragment.py holds the three together. An empty variable counts as unset here
-    # too: the plugin treats an option whose origin is an empty environment variable as not set.
-    PLUGINS = r"""
-options:
-  api_url:
-    description:
-      - Base URL of the Partner Center REST API, without the C(/v1) version segment.
-      - Must be an C(https://) URL. Change it only for a sovereign cloud or a test endpoint.
-      - If not set, the value of the E(PARTNERCENTER_API_URL) environment variable is used (an empty variable counts as not set).
-    type: str
-    env:
-      - name: PARTNERCENTER_API_URL
-    default: https://api.partnercenter.microsoft.com
-  authority_host:
-    description:
-      - The Microsoft Entra ID authority host that issues the tokens, for example V(https://login.microsoftonline.us) for US Government.
-      - Must be an C(https://) URL. The token endpoint is O(authority_host)/O(tenant_id).
-      - If not set, the value of the E(PARTNERCENTER_AUTHORITY_HOST) environment variable is used (an empty variable counts as not set).
-    type: str
-    env:
-      - name: PARTNERCENTER_AUTHORITY_HOST
-    default: https://login.microsoftonline.com
-  tenant_id:
-    description:
-      - The partner's own tenant (its id or a verified domain), where the application is registered and the refresh token was issued.
-      - Not the customer's tenant.
-      - Required with O(refresh_token).
-      - If not set, the value of the E(PARTNERCENTER_TENANT_ID) environment variable is used (an empty variable counts as not set).
-    type: str
-    env:
-      - name: PARTNERCENTER_TENANT_ID
-  client_id:
-    description:
-      - The application (client) id of the partner's Entra ID application that the refresh token was issued to.
-      - Required with O(refresh_token).
-      - If not set, the value of the E(PARTNERCENTER_CLIENT_ID) environment variable is used (an empty variable counts as not set).
-    type: str
-    env:
-      - name: PARTNERCENTER_CLIENT_ID
-  client_secret:
-    description:
-      - The secret of the application O(client_id), when it is a confidential (web) application, as in the Secure Application Model.
-      - Leave it unset for a public client application.
-      - If not set, the value of the E(PARTNERCENTER_CLIENT_SECRET) environment variable is used (an empty variable counts as not set).
-    type: str
-    env:
-      - name: PARTNERCENTER_CLIENT_SECRET
-  refresh_token:
-    description:
-      - The App+User refresh token of the Secure Application Model, obtained once through an interactive, MFA-enforced consent.
-      - It is redeemed for an access token with the C(msal) library; see the notes.
-      - Mutually exclusive with O(access_token). One of the two is required.
-      - If not set, the value of the E(PARTNERCENTER_REFRESH_TOKEN) environment variable is used (an empty variable counts as not set).
-    type: str
-    env:
-      - name: PARTNERCENTER_REFRESH_TOKEN
-  access_token:
-    description:
-      - An App+User access token for C(https://api.partnercenter.microsoft.com), used as it is.
-      - It is not renewed, so a run that outlives it fails; prefer O(refresh_token).
-      - Mutually exclusive with O(refresh_token). One of the two is required.
-      - If not set, the value of the E(PARTNERCENTER_ACCESS_TOKEN) environment variable is used (an empty variable counts as not set).
-    type: str
-    env:
-      - name: PARTNERCENTER_ACCESS_TOKEN
-  validate_certs:
-    description:
-      - Whether to verify the TLS certificates of Partner Center and of the Entra ID authority.
-      - Set to V(false) only on a trusted network, for tests.
-      - If not set, the value of the E(PARTNERCENTER_VALIDATE_CERTS) environment variable is used (an empty variable counts as not set).
-    type: bool
-    env:
-      - name: PARTNERCENTER_VALIDATE_CERTS
-    default: true
-  ca_path:
-    description:
-      - A PEM file of CA certificates to trust instead of the system trust store, for both Partner Center and the Entra ID authority.
-      - It takes precedence over the E(REQUESTS_CA_BUNDLE) and E(CURL_CA_BUNDLE) environment variables.
-      - If not set, the value of the E(PARTNERCENTER_CA_PATH) environment variable is used; if neither is set, the system trust store is used.
-    type: path
-    env:
-      - name: PARTNERCENTER_CA_PATH
-  timeout:
-    description:
-      - Seconds to wait for a connection or for an answer, per HTTP request. Between V(1) and V(600).
-      - If not set, the value of the E(PARTNERCENTER_TIMEOUT) environment variable is used (an empty variable counts as not set).
-    type: int
-    env:
-      - name: PARTNERCENTER_TIMEOUT
-    default: 30
-  retries:
-    description:
-      - How many times a request is retried after its first attempt when Partner Center answers HTTP 408, 500, 502, 503 or
-        504, times out, or the connection fails, or when it throttles (HTTP 429) and nothing of the partner got through
-        since the request's last 429. Between V(0) and V(10).
-      - A throttled request waits as long as the C(Retry-After) response header says (every task on the machine waits
-        for it too), plus up to a second of spread; the other retries wait an exponential, jittered backoff. Every retry
-        sends the same C(MS-RequestId).
-      - A throttle that lets other requests through costs no retry (a request still gives up after 50 throttled
-        attempts); only a storm that lets nothing through fails after O(retries).
-      - Other client errors (such as 400, 403, 404 or 409) are never retried. A 401 is retried once with a fresh
-        token when O(refresh_token) is used.
-      - If not set, the value of the E(PARTNERCENTER_RETRIES) environment variable is used (an empty variable counts as not set).
-    type: int
-    env:
-      - name: PARTNERCENTER_RETRIES
-    default: 3
-  retry_max_delay:
-    description:
-      - The longest wait, in seconds, before a retry. Between V(0) and V(600).
-      - A C(Retry-After) longer than this fails the request at once, saying how long Partner Center asked to wait,
-        instead of retrying early while still throttled; so does every later request on the machine until that time.
-      - If not set, the value of the E(PARTNERCENTER_RETRY_MAX_DELAY) environment variable is used (an empty variable counts as not set).
-    type: int
-    env:
-      - name: PARTNERCENTER_RETRY_MAX_DELAY
-    default: 60
-  token_cache:
-    description:
-      - Whether to keep the access tokens redeemed from O(refresh_token) in a file (O(token_cache_path)), so that the
-        next tasks reuse them until shortly before they expire instead of asking Entra ID again.
-      - If not set, the value of the E(PARTNERCENTER_TOKEN_CACHE) environment variable is used (an empty variable counts as not set).
-    type: bool
-    env:
-      - name: PARTNERCENTER_TOKEN_CACHE
-    default: true
-  token_cache_path:
-    description:
-      - The token cache file.
-      - Its directory is created with mode C(0700) and the file is written with mode C(0600). A file or directory that
-        another user owns, or that group or others can write, is not used (with a warning).
-      - If not set, the value of the E(PARTNERCENTER_TOKEN_CACHE_PATH) environment variable is used; if neither is set,
-        C(partnercenter.csp/tokens.json) in the user's cache directory (E(XDG_CACHE_HOME), by default C(~/.cache)).
-    type: path
-    env:
-      - name: PARTNERCENTER_TOKEN_CACHE_PATH
+    # The same options for plugins (the customers inventory), with their environment variables as env:
+    # entries. An empty variable counts as unset there too: the plugin treats an option whose origin is an
+    # empty environment variable as not set.
+    PLUGINS = _with_env(_OPTIONS) + r"""
 notes:
   - Every connection option can also be set with its E(PARTNERCENTER_*) environment variable, such as the ones the
     AWX credential type C(Microsoft Partner Center (App+User)) of this collection injects. An empty variable counts as

@@ -17,7 +17,7 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.connection impor
     check_connection_params,
     connection_argument_spec,
 )
-from ansible_collections.partnercenter.csp.plugins.module_utils.errors import UserInputError
+from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError, UserInputError
 from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import is_guid
 
 # The customer options of the modules that work on one customer (plugins/doc_fragments/customer.py).
@@ -95,6 +95,17 @@ class PartnerCenterModule(AnsibleModule):
     def fail_json(self, *args, **kwargs):
         self._pass_warnings()
         super(PartnerCenterModule, self).fail_json(*args, **kwargs)
+
+    def run(self, work):
+        """exit_json with what work() returns (a dict); a UserInputError or PartnerCenterError it raises fails the task
+        with everything the error knows. The body of an info module's main()."""
+        try:
+            result = work()
+        except UserInputError as error:
+            self.fail_json(msg=str(error))
+        except PartnerCenterError as error:
+            self.fail_from_error(error)
+        self.exit_json(**result)
 
     def fail_from_error(self, error, **extra):
         """fail_json with everything a PartnerCenterError knows (msg, status, error_code, ids, method, url) plus extra."""

@@ -73,7 +73,7 @@ directory_roles:
 
 from ansible_collections.partnercenter.csp.plugins.module_utils.ansible_module import PartnerCenterModule
 from ansible_collections.partnercenter.csp.plugins.module_utils.directory_roles_api import DirectoryRolesApi, role_from_api
-from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError, UserInputError
+from ansible_collections.partnercenter.csp.plugins.module_utils.errors import UserInputError
 from ansible_collections.partnercenter.csp.plugins.module_utils.user_convergence import UserSpec, find_user
 from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import validate_lookup_options
 from ansible_collections.partnercenter.csp.plugins.module_utils.users_api import UsersApi
@@ -97,14 +97,11 @@ def main():
         customer=True,
         supports_check_mode=True,
     )
-    try:
+    def work():
         validate_lookup_options(module.params)
         roles = read_roles(module.client, module.customer_id, module.params)
-    except UserInputError as error:
-        module.fail_json(msg=str(error))
-    except PartnerCenterError as error:
-        module.fail_from_error(error)
-    module.exit_json(changed=False, directory_roles=[role_from_api(item) for item in roles])
+        return dict(changed=False, directory_roles=[role_from_api(item) for item in roles])
+    module.run(work)
 
 
 if __name__ == "__main__":

@@ -107,7 +107,7 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.customers_api im
     check_filter_options,
     customer_from_api,
 )
-from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError, UserInputError
+from ansible_collections.partnercenter.csp.plugins.module_utils.errors import UserInputError
 from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import is_guid
 
 
@@ -141,14 +141,10 @@ def main():
         mutually_exclusive=[("customer_id", "domain", "company_name")],
         supports_check_mode=True,
     )
-    try:
-        selected = selection(module.params)
-        customers = read_customers(CustomersApi(module.client), selected)
-    except UserInputError as error:
-        module.fail_json(msg=str(error))
-    except PartnerCenterError as error:
-        module.fail_from_error(error)
-    module.exit_json(changed=False, customers=[customer_from_api(customer) for customer in customers])
+    def work():
+        customers = read_customers(CustomersApi(module.client), selection(module.params))
+        return dict(changed=False, customers=[customer_from_api(customer) for customer in customers])
+    module.run(work)
 
 
 if __name__ == "__main__":

@@ -88,19 +88,13 @@ skus:
 """
 
 from ansible_collections.partnercenter.csp.plugins.module_utils.ansible_module import PartnerCenterModule
-from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError, UserInputError
 from ansible_collections.partnercenter.csp.plugins.module_utils.licenses_api import LicensesApi, sku_from_api
 
 
 def main():
     module = PartnerCenterModule(argument_spec={}, customer=True, supports_check_mode=True)
-    try:
-        skus = LicensesApi(module.client, module.customer_id).subscribed_skus()
-    except UserInputError as error:
-        module.fail_json(msg=str(error))
-    except PartnerCenterError as error:
-        module.fail_from_error(error)
-    module.exit_json(changed=False, skus=[sku_from_api(item) for item in skus])
+    module.run(lambda: dict(changed=False, skus=[sku_from_api(item) for item in
+                                                 LicensesApi(module.client, module.customer_id).subscribed_skus()]))
 
 
 if __name__ == "__main__":

@@ -121,13 +121,8 @@ users:
 """
 
 from ansible_collections.partnercenter.csp.plugins.module_utils.ansible_module import PartnerCenterModule
-from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import user_from_api, validate_lookup_options
 from ansible_collections.partnercenter.csp.plugins.module_utils.users_api import UsersApi
-from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import (
-    UserInputError,
-    user_from_api,
-    validate_lookup_options,
-)
 
 
 def read_users(api, user_id, user_principal_name, deleted):
@@ -157,15 +152,13 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    try:
+
+    def work():
         validate_lookup_options(params)
         api = UsersApi(module.client, module.customer_id)
         users = read_users(api, params["user_id"], params["user_principal_name"], params["deleted"])
-    except UserInputError as error:
-        module.fail_json(msg=str(error))
-    except PartnerCenterError as error:
-        module.fail_from_error(error)
-    module.exit_json(changed=False, users=[user_from_api(user) for user in users])
+        return dict(changed=False, users=[user_from_api(user) for user in users])
+    module.run(work)
 
 
 if __name__ == "__main__":
