@@ -14,10 +14,10 @@ import uuid
 import pytest
 
 from ansible_collections.partnercenter.csp.plugins.module_utils.api_client import (
-    THROTTLE_SPREAD,
     CaseInsensitiveDict,
     PartnerCenterClient,
     parse_retry_after,
+    throttle_spread,
 )
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError, TransportError
 
@@ -357,7 +357,7 @@ def test_timeouts_exhausted_name_the_timeout_option(make_client, clock):
 def test_retry_after_seconds(make_client, clock):
     client, transport, dummy = make_client(response(429, None, {"Retry-After": "7"}), response(200, {"ok": 1}))
     assert client.get("/a") == {"ok": 1}
-    assert clock.sleeps == [7.0 + THROTTLE_SPREAD], "Retry-After, plus the spread (rand() is 1.0 here)"
+    assert clock.sleeps == [7.0 + throttle_spread(7.0)], "Retry-After, plus the widest spread (rand() is 1.0 here)"
     assert transport.calls[0]["headers"]["MS-RequestId"] == transport.calls[1]["headers"]["MS-RequestId"]
 
 
@@ -366,7 +366,7 @@ def test_retry_after_http_date(make_client, clock):
     when = email.utils.formatdate(now + 12, usegmt=True)
     client, dummy, dummy2 = make_client(response(429, None, {"retry-after": when}), response(200, {}), now=lambda: now)
     client.get("/a")
-    assert clock.sleeps == [12.0 + THROTTLE_SPREAD]
+    assert clock.sleeps == [12.0 + throttle_spread(12.0)]
 
 
 def test_retry_after_longer_than_retry_max_delay_fails_at_once(make_client, clock):
@@ -402,7 +402,7 @@ def test_429_storm_fails_clearly_after_the_bound(make_client, clock):
     with pytest.raises(PartnerCenterError) as caught:
         client.get("/a")
     error = caught.value
-    assert len(transport.calls) == 4 and clock.sleeps == [2.0 + THROTTLE_SPREAD] * 3
+    assert len(transport.calls) == 4 and clock.sleeps == [2.0 + throttle_spread(2.0)] * 3
     assert str(error).startswith("GET %s/v1/a failed after 4 attempts: throttled, HTTP 429: Rate limit is exceeded." % API)
     assert error.status == 429 and error.attempts == 4
     assert "retries (PARTNERCENTER_RETRIES)" in error.hint and "retry_max_delay (PARTNERCENTER_RETRY_MAX_DELAY)" in error.hint
@@ -411,7 +411,7 @@ def test_429_storm_fails_clearly_after_the_bound(make_client, clock):
 def test_503_with_retry_after_waits_that_long(make_client, clock):
     client, dummy, dummy2 = make_client(response(503, None, {"Retry-After": "3"}), response(200, {}))
     client.get("/a")
-    assert clock.sleeps == [3.0 + THROTTLE_SPREAD]
+    assert clock.sleeps == [3.0 + throttle_spread(3.0)]
 
 
 def test_retry_after_delays_later_calls_of_the_same_client(make_client, clock):
@@ -420,7 +420,7 @@ def test_retry_after_delays_later_calls_of_the_same_client(make_client, clock):
         client.get("/a")
     assert clock.sleeps == []
     client.get("/b")
-    assert clock.sleeps == [5.0 + THROTTLE_SPREAD], "the next call waits for the Retry-After the previous one got"
+    assert clock.sleeps == [5.0 + throttle_spread(5.0)], "the next call waits for the Retry-After the previous one got"
 
 
 def test_retry_after_is_shared_between_threads(clock):
@@ -569,3 +569,7 @@ def test_no_token_in_any_error(make_client, script):
     assert "SECRET-ACCESS-TOKEN" not in blob and ACCESS_TOKEN not in blob
     assert "Secret-Passw0rd!" not in blob
     assert not re.search(r"Bearer\s", blob)
+
+
+def test_the_spread_after_a_throttling_wait_is_a_quarter_of_it_at_most_a_second():
+    assert throttle_spread(1.0) == 0.25 and throttle_spread(2.0) == 0.5 and throttle_spread(30.0) == 1.0
