@@ -18,6 +18,7 @@ never imported on this path.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import binascii
 import http.client
 import json
 import os
@@ -27,7 +28,6 @@ import socket
 import ssl
 import threading
 import time
-import uuid
 from collections.abc import Mapping
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode, urlparse
@@ -38,7 +38,6 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.errors import (
     PartnerCenterError,
     TransportError,
     UTF8_BOM,
-    http_error,
     option,
 )
 from ansible_collections.partnercenter.csp.plugins.module_utils.retry import RETRY_STATUSES, backoff_delay, parse_retry_after
@@ -209,6 +208,16 @@ class CustomerEndpoints:
         return "/".join((self.customer_path,) + tuple(str(part) for part in parts))
 
 
+def new_guid():
+    """A random (version 4) GUID, as MS-RequestId and MS-CorrelationId take them; made here because importing uuid costs
+    a module about as much as a request to the emulator."""
+    octets = bytearray(os.urandom(16))
+    octets[6] = (octets[6] & 0x0F) | 0x40
+    octets[8] = (octets[8] & 0x3F) | 0x80
+    text = binascii.hexlify(bytes(octets)).decode("ascii")
+    return "%s-%s-%s-%s-%s" % (text[:8], text[8:12], text[12:16], text[16:20], text[20:])
+
+
 def throttle_spread(wait):
     """The widest random spread added to a throttling wait of wait seconds."""
     return min(THROTTLE_SPREAD, THROTTLE_SPREAD_SHARE * wait)
@@ -250,7 +259,7 @@ class PartnerCenterClient:
         self.timeout = timeout
         self.retries = retries
         self.retry_max_delay = retry_max_delay
-        self.correlation_id = correlation_id or str(uuid.uuid4())
+        self.correlation_id = correlation_id or new_guid()
         self.request_count = 0
         self.last_request_id = None
         self.shared_throttle = shared_throttle
@@ -394,7 +403,7 @@ class PartnerCenterClient:
         method = method.upper()
         url = self.url_for(path, params)
         data = None if body is None else json.dumps(body, separators=(",", ":")).encode("utf-8")
-        request_id = str(uuid.uuid4())
+        request_id = new_guid()
         self.last_request_id = request_id
         is_write = method in WRITE_METHODS
         attempts = retries_used = throttled = 0
@@ -452,6 +461,7 @@ class PartnerCenterClient:
                 reason = "server error"
             elif status == 401 and reauthenticated:
                 reason = "rejected again with a fresh token"
+            from ansible_collections.partnercenter.csp.plugins.module_utils.error_reports import http_error   # failures only
             raise http_error(method, url, status, raw, request_id=request_id, correlation_id=self.correlation_id,
                              attempts=attempts, reason=reason, may_have_written=in_doubt, secrets=self.secrets)
 

@@ -24,15 +24,12 @@ class CustomerContext:
     read once, instead of a read per user)."""
 
     def __init__(self, users, licenses=None, roles=None, bulk=False, client=None, customer_id=None):
-        self.users = users
-        self._licenses = licenses
-        self._roles = roles
-        self._client = client
-        self._customer_id = customer_id
-        self.bulk = bulk
+        self.users, self.bulk = users, bulk
+        self._licenses, self._roles = licenses, roles                 # given (tests), or made on first use from:
+        self._client, self._customer_id = client, customer_id
         self._lock = threading.Lock()
-        self._once = {}
-        self._seats = {}
+        self._once = {}      # tenant-wide reads: key -> [lock, value, done]
+        self._seats = {}     # SKU key -> the users this task assigns it to
 
     @classmethod
     def for_client(cls, client, customer_id, bulk=False):

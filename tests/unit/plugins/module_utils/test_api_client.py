@@ -16,6 +16,7 @@ import pytest
 from ansible_collections.partnercenter.csp.plugins.module_utils.api_client import (
     CaseInsensitiveDict,
     PartnerCenterClient,
+    new_guid,
     parse_retry_after,
     throttle_spread,
 )
@@ -573,3 +574,11 @@ def test_no_token_in_any_error(make_client, script):
 
 def test_the_spread_after_a_throttling_wait_is_a_quarter_of_it_at_most_a_second():
     assert throttle_spread(1.0) == 0.25 and throttle_spread(2.0) == 0.5 and throttle_spread(30.0) == 1.0
+
+
+def test_request_ids_are_random_version_4_guids():
+    ids = set(new_guid() for _n in range(200))
+    assert len(ids) == 200
+    for value in ids:
+        parsed = uuid.UUID(value)
+        assert str(parsed) == value and parsed.version == 4 and parsed.variant == uuid.RFC_4122

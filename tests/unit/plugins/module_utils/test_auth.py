@@ -14,7 +14,7 @@ import pytest
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.partnercenter.csp.plugins.module_utils import auth as auth_module
+from ansible_collections.partnercenter.csp.plugins.module_utils import token_endpoint
 from ansible_collections.partnercenter.csp.plugins.module_utils.api_client import PartnerCenterClient
 from ansible_collections.partnercenter.csp.plugins.module_utils.auth import PARTNER_CENTER_SCOPE, TokenProvider
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError
@@ -427,7 +427,7 @@ class CapturingAdapter(requests.adapters.BaseAdapter):
 
 
 def session_for(validate_certs=True, ca_path=None, timeout=17):
-    session = auth_module._make_http_client(requests, validate_certs, ca_path, timeout)
+    session = token_endpoint._make_http_client(requests, validate_certs, ca_path, timeout)
     adapter = CapturingAdapter()
     session.mount("https://", adapter)
     session.get("https://login.example.test/t/v2.0/.well-known/openid-configuration")

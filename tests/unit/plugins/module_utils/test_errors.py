@@ -9,12 +9,8 @@ import json
 
 import pytest
 
-from ansible_collections.partnercenter.csp.plugins.module_utils.errors import (
-    PartnerCenterError,
-    hint_for,
-    http_error,
-    parse_error_body,
-)
+from ansible_collections.partnercenter.csp.plugins.module_utils.error_reports import hint_for, http_error, parse_error_body
+from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError
 from ansible_collections.partnercenter.csp.tests.unit.plugins.module_utils.client_fakes import RECORDED_NAMES, recorded
 
 BOM = b"\xef\xbb\xbf"
