@@ -5,13 +5,12 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import re
 
-# The connection options, written once. Modules get their PARTNERCENTER_* variables from env_fallback in
-# plugins/module_utils/connection.py connection_argument_spec() (keep the two in step); plugins, which can
-# declare env: entries, get the same text with them added (_with_env). tests/unit/plugins/inventory/
-# test_connection_fragment.py holds the three together.
-_OPTIONS = r"""
+class ModuleDocFragment(object):
+
+    # The connection options of every module and plugin; the argument spec is
+    # plugins/module_utils/connection.py connection_argument_spec(). Keep the two in step (unit tests hold them).
+    DOCUMENTATION = r"""
 options:
   api_url:
     description:
@@ -85,8 +84,8 @@ options:
         504, times out, or the connection fails, or when it throttles (HTTP 429) and nothing of the partner got through
         since the request's last 429. Between V(0) and V(10).
       - A throttled request waits as long as the C(Retry-After) response header says (every task on the machine waits
-        for it too), plus up to a second of spread; the other retries wait an exponential, jittered backoff. Every retry
-        sends the same C(MS-RequestId).
+        for it too), plus a random spread of up to a quarter of that (at most a second); the other retries wait an
+        exponential, jittered backoff. Every retry sends the same C(MS-RequestId).
       - A throttle that lets other requests through costs no retry (a request still gives up after 50 throttled
         attempts); only a storm that lets nothing through fails after O(retries).
       - Other client errors (such as 400, 403, 404 or 409) are never retried. A 401 is retried once with a fresh
@@ -117,60 +116,44 @@ options:
       - If not set, the value of the E(PARTNERCENTER_TOKEN_CACHE_PATH) environment variable is used; if neither is set,
         C(partnercenter.csp/tokens.json) in the user's cache directory (E(XDG_CACHE_HOME), by default C(~/.cache)).
     type: path
-"""
-
-
-def _with_env(options):
-    """The options with an env: entry naming each one's PARTNERCENTER_<OPTION> variable, after its type."""
-    lines, option = [], None
-    for line in options.splitlines():
-        match = re.match(r"^  ([a-z_]+):$", line)
-        option = match.group(1) if match else option
-        lines.append(line)
-        if option and line.startswith("    type: "):
-            lines.extend(["    env:", "      - name: PARTNERCENTER_%s" % option.upper()])
-    return "\n".join(lines) + "\n"
-
-
-class ModuleDocFragment(object):
-
-    # The connection options of every module.
-    DOCUMENTATION = _OPTIONS + r"""
 notes:
   - All customer-user calls of Partner Center need an App+User token (a partner user acting through an application);
     app-only tokens are rejected. Use the Secure Application Model refresh token in O(refresh_token) with O(client_id),
     O(client_secret) and O(tenant_id); the consent that produced it must have been made with an MFA-enforced account.
   - A refresh token expires after 90 days without use; obtain a new one with the consent flow.
   - Access tokens redeemed from the refresh token are cached per user in O(token_cache_path), keyed by a hash of the
-    authority, tenant, client and refresh token, so that a play of many tasks asks Entra ID once. The refresh token
-    itself is never written to the cache. Set O(token_cache=false) to keep nothing on disk.
-  - The partner user needs a GDAP role in the customer tenant, User Administrator (or Directory Writers) to change
-    users, Directory Readers or Global Reader to read them.
+    authority, tenant, client and refresh token, so that a playbook of many tasks (and an inventory run before it) asks
+    Entra ID once. The refresh token itself is never written to the cache. Set O(token_cache=false) to keep nothing on disk.
   - Every request carries an C(MS-RequestId) (kept across the retries of one call) and the C(MS-CorrelationId) of the
-    task run; failures report both.
-  - All connection options can be set once for every module of the collection with
-    C(module_defaults) and C(group/partnercenter.csp.partnercenter).
+    run; failures report both.
 requirements:
   - python >= 3.8
   - msal >= 1.19.0 (only to redeem a refresh token)
   - requests
 """
 
-    # The same options for plugins (the customers inventory), with their environment variables as env:
-    # entries. An empty variable counts as unset there too: the plugin treats an option whose origin is an
-    # empty environment variable as not set.
-    PLUGINS = _with_env(_OPTIONS) + r"""
+    # Plugins (the customers inventory) extend DOCUMENTATION and this: the environment variable of each option as an
+    # env: entry, which plugins can declare and modules cannot (modules get theirs from env_fallback). ansible-core
+    # merges the two per option. An empty variable counts as unset there too: the plugin treats an option whose origin
+    # is an empty environment variable as not set.
+    PLUGINS = r"""
+options:
+  api_url: {env: [{name: PARTNERCENTER_API_URL}]}
+  authority_host: {env: [{name: PARTNERCENTER_AUTHORITY_HOST}]}
+  tenant_id: {env: [{name: PARTNERCENTER_TENANT_ID}]}
+  client_id: {env: [{name: PARTNERCENTER_CLIENT_ID}]}
+  client_secret: {env: [{name: PARTNERCENTER_CLIENT_SECRET}]}
+  refresh_token: {env: [{name: PARTNERCENTER_REFRESH_TOKEN}]}
+  access_token: {env: [{name: PARTNERCENTER_ACCESS_TOKEN}]}
+  validate_certs: {env: [{name: PARTNERCENTER_VALIDATE_CERTS}]}
+  ca_path: {env: [{name: PARTNERCENTER_CA_PATH}]}
+  timeout: {env: [{name: PARTNERCENTER_TIMEOUT}]}
+  retries: {env: [{name: PARTNERCENTER_RETRIES}]}
+  retry_max_delay: {env: [{name: PARTNERCENTER_RETRY_MAX_DELAY}]}
+  token_cache: {env: [{name: PARTNERCENTER_TOKEN_CACHE}]}
+  token_cache_path: {env: [{name: PARTNERCENTER_TOKEN_CACHE_PATH}]}
 notes:
   - Every connection option can also be set with its E(PARTNERCENTER_*) environment variable, such as the ones the
     AWX credential type C(Microsoft Partner Center (App+User)) of this collection injects. An empty variable counts as
     not set, so an optional credential field left empty means the option's default.
-  - The customer list works with the App+User token of the Secure Application Model (O(refresh_token) with
-    O(client_id), O(client_secret) and O(tenant_id)) or with an O(access_token).
-  - Access tokens redeemed from the refresh token are cached per user in O(token_cache_path), the same cache the
-    modules use, so an inventory run leaves a token that the tasks of the playbook reuse. The refresh token itself is
-    never written to the cache. Set O(token_cache=false) to keep nothing on disk.
-requirements:
-  - python >= 3.8
-  - msal >= 1.19.0 (only to redeem a refresh token)
-  - requests
 """

@@ -24,6 +24,7 @@ description:
 extends_documentation_fragment:
   - ansible.builtin.constructed
   - ansible.builtin.inventory_cache
+  - partnercenter.csp.connection
   - partnercenter.csp.connection.plugins
 options:
   plugin:

@@ -34,6 +34,8 @@ notes:
   - A user that is not found (or is soft-deleted, and so holds no role) fails the task, naming it.
 seealso:
   - module: partnercenter.csp.partnercenter_customer_user
+    description: Gives users their directory roles (O(partnercenter.csp.partnercenter_customer_user#module:directory_roles)).
+  - module: partnercenter.csp.partnercenter_customer_user_info
   - name: Get user roles for a customer
     description: The Partner Center calls this module makes.
     link: https://learn.microsoft.com/partner-center/developer/get-user-roles-for-a-customer
@@ -42,15 +44,19 @@ author:
 """
 
 EXAMPLES = r"""
-- name: The roles activated in a customer tenant
+- name: The roles activated in a customer tenant, the customer given by its default domain
   partnercenter.csp.partnercenter_customer_directory_role_info:
-    customer_id: 46a62ece-10ad-42e5-b3f1-b2ed53e6fc08
+    customer_domain: contoso.onmicrosoft.com
   register: tenant_roles
 
-- name: The roles of one user
+- name: Stop when the tenant has no User Administrator role to give
+  ansible.builtin.assert:
+    that: "'User Administrator' in tenant_roles.directory_roles | map(attribute='name')"
+
+- name: The roles of one user, by its object ID
   partnercenter.csp.partnercenter_customer_directory_role_info:
     customer_id: 46a62ece-10ad-42e5-b3f1-b2ed53e6fc08
-    user_principal_name: ada@contoso.onmicrosoft.com
+    user_id: 482e2152-4b49-48ec-b715-823365ce3d4c
   register: ada_roles
 """
 
@@ -97,6 +103,7 @@ def main():
         customer=True,
         supports_check_mode=True,
     )
+
     def work():
         validate_lookup_options(module.params)
         roles = read_roles(module.client, module.customer_id, module.params)

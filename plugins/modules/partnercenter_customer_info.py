@@ -74,7 +74,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 customers:
-  description: The customers found, in the service's order; an empty list when none matches.
+  description: The customers of the partner that the options select, in the service's order (empty when none does).
   returned: always
   type: list
   elements: dict
@@ -141,6 +141,7 @@ def main():
         mutually_exclusive=[("customer_id", "domain", "company_name")],
         supports_check_mode=True,
     )
+
     def work():
         customers = read_customers(CustomersApi(module.client), selection(module.params))
         return dict(changed=False, customers=[customer_from_api(customer) for customer in customers])

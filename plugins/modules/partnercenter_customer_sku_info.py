@@ -22,10 +22,11 @@ notes:
   - "GDAP roles the signed-in agent needs in the customer tenant: Directory Readers, Global Reader, License Administrator
     or User Administrator."
 seealso:
-  - module: partnercenter.csp.partnercenter_customer_user
   - name: Get a list of available licenses
     description: The Partner Center call this module makes.
     link: https://learn.microsoft.com/partner-center/developer/get-a-list-of-available-licenses
+  - module: partnercenter.csp.partnercenter_customer_user
+    description: Assigns the SKUs (O(partnercenter.csp.partnercenter_customer_user#module:licenses)).
 author:
   - partnercenter.csp contributors (@partnercenter-csp)
 """

@@ -2,7 +2,7 @@
 # Copyright: Contributors to the partnercenter.csp project
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The PLUGINS variant of the connection doc fragment, held against the modules' variant and the argument spec."""
+"""The connection doc fragment's PLUGINS part (the env: entries), held against its options and the argument spec."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -25,21 +25,20 @@ def test_plugin_env_names_are_the_fallbacks_of_the_argument_spec():
     assert documented == fallbacks
 
 
-def test_plugin_options_are_the_module_options_plus_env():
-    modules = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
+def test_the_plugin_part_adds_only_env_to_every_documented_option():
+    options = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
     plugins = plugin_options()
     spec = connection_argument_spec()
-    assert sorted(plugins) == sorted(modules) == sorted(spec)
-    for name, option in plugins.items():
-        assert option["type"] == modules[name]["type"] == spec[name]["type"], name
-        assert option.get("default") == modules[name].get("default") == spec[name].get("default"), name
-        assert set(option) == set(modules[name]) | {"env"}, name
+    assert sorted(plugins) == sorted(options) == sorted(spec)
+    for name, option in options.items():
+        assert set(plugins[name]) == {"env"}, name
+        assert option["type"] == spec[name]["type"] and option.get("default") == spec[name].get("default"), name
         assert "E(%s)" % spec[name]["fallback"][1][0] in " ".join(option["description"]), name
 
 
 def test_the_plugin_extends_the_plugins_variant():
     documentation = yaml.safe_load(plugin_module.DOCUMENTATION)
-    assert "partnercenter.csp.connection.plugins" in documentation["extends_documentation_fragment"]
+    assert {"partnercenter.csp.connection", "partnercenter.csp.connection.plugins"} <= set(documentation["extends_documentation_fragment"])
     assert {"ansible.builtin.constructed", "ansible.builtin.inventory_cache"} <= set(documentation["extends_documentation_fragment"])
 
 
