@@ -38,7 +38,6 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.errors import (
     PartnerCenterError,
     TransportError,
     UTF8_BOM,
-    option,
 )
 from ansible_collections.partnercenter.csp.plugins.module_utils.retry import RETRY_STATUSES, backoff_delay, parse_retry_after
 from ansible_collections.partnercenter.csp.plugins.module_utils.version import COLLECTION_NAME, COLLECTION_VERSION
@@ -230,6 +229,13 @@ def collection_items(collection):
     return []
 
 
+def _reports():
+    """error_reports, which builds every PartnerCenterError of a failed call: imported on the first failure, so a task
+    that meets none never compiles it (a module compiles each module_utils file it imports, on every run)."""
+    from ansible_collections.partnercenter.csp.plugins.module_utils import error_reports
+    return error_reports
+
+
 def _decode_json(raw):
     if raw is None:
         return None
@@ -347,7 +353,8 @@ class PartnerCenterClient:
             if wait <= 0:
                 return
             if wait > self.retry_max_delay:
-                raise self._throttled_too_long(wait, method, url, request_id, attempts, in_doubt, seen_here=False)
+                raise _reports().throttled_too_long(wait, self.retry_max_delay, False, method=method, url=url, request_id=request_id,
+                                                    correlation_id=self.correlation_id, attempts=attempts, may_have_written=in_doubt)
             self._sleep(wait + self._rand() * throttle_spread(wait))
 
     def _progress(self):
@@ -376,20 +383,6 @@ class PartnerCenterClient:
         if delay is None:
             return min(max(MIN_THROTTLE_WAIT, self._backoff(retry)), max(self.retry_max_delay, MIN_THROTTLE_WAIT)), False
         return delay, True
-
-    def _throttled_too_long(self, wait, method, url, request_id, attempts, in_doubt, seen_here=True):
-        if seen_here:
-            what = "Partner Center answered this call with Retry-After and asked to wait %d s" % int(round(wait))
-            done = "so the call was not retried"
-        else:
-            what = ("Partner Center asked this partner to wait %d s more (the Retry-After an earlier request got, which every "
-                    "task on this machine honours)" % int(round(wait)))
-            done = "so the call was not sent"
-        return PartnerCenterError(
-            "throttled: %s, longer than %s allows (%d s), %s" % (what, option("retry_max_delay"), self.retry_max_delay, done),
-            status=429, request_id=request_id, correlation_id=self.correlation_id, method=method, url=url, attempts=attempts,
-            may_have_written=in_doubt,
-            hint="Raise %s (at most 600) to wait as long as Partner Center asks, or run the job later." % option("retry_max_delay"))
 
     # -- requests --------------------------------------------------------------------------------
 
@@ -424,7 +417,8 @@ class PartnerCenterClient:
                     self._sleep(self._backoff(retries_used))
                     retries_used += 1
                     continue
-                raise self._transport_failure(error, method, url, request_id, attempts, in_doubt)
+                raise _reports().transport_failure(error, method=method, url=url, request_id=request_id, correlation_id=self.correlation_id,
+                                                   attempts=attempts, may_have_written=in_doubt)
 
             response_headers = CaseInsensitiveDict(response_headers)
             raw = raw or b""
@@ -441,7 +435,8 @@ class PartnerCenterClient:
                 delay, stated = self._throttle_delay(response_headers, raw, retries_used)
                 self._defer(delay)
                 if stated and delay > self.retry_max_delay:
-                    raise self._throttled_too_long(delay, method, url, request_id, attempts, in_doubt)
+                    raise _reports().throttled_too_long(delay, self.retry_max_delay, True, method=method, url=url, request_id=request_id,
+                                                        correlation_id=self.correlation_id, attempts=attempts, may_have_written=in_doubt)
                 throttled += 1
                 now_progress = self._progress()
                 if now_progress == progress:
@@ -461,21 +456,8 @@ class PartnerCenterClient:
                 reason = "server error"
             elif status == 401 and reauthenticated:
                 reason = "rejected again with a fresh token"
-            from ansible_collections.partnercenter.csp.plugins.module_utils.error_reports import http_error   # failures only
-            raise http_error(method, url, status, raw, request_id=request_id, correlation_id=self.correlation_id,
-                             attempts=attempts, reason=reason, may_have_written=in_doubt, secrets=self.secrets)
-
-    def _transport_failure(self, error, method, url, request_id, attempts, in_doubt):
-        hint = None
-        if error.kind == TransportError.TLS:
-            hint = ("Set %s to the CA bundle (PEM file) that signed the server certificate, or %s to false (insecure)."
-                    % (option("ca_path"), option("validate_certs")))
-        elif error.kind == TransportError.TIMEOUT:
-            hint = "Raise %s if Partner Center is slow, or %s." % (option("timeout"), option("retries"))
-        else:
-            hint = "Check api_url (PARTNERCENTER_API_URL), the network and the proxy settings (https_proxy)."
-        return PartnerCenterError(error.message, request_id=request_id, correlation_id=self.correlation_id,
-                                  method=method, url=url, hint=hint, attempts=attempts, may_have_written=in_doubt)
+            raise _reports().http_error(method, url, status, raw, request_id=request_id, correlation_id=self.correlation_id,
+                                       attempts=attempts, reason=reason, may_have_written=in_doubt, secrets=self.secrets)
 
     def _success(self, method, url, status, raw, headers, request_id):
         """The ApiResponse of a 2xx. A write's unreadable body is a write made all the same (with a warning); a read's is an error."""
@@ -488,12 +470,8 @@ class PartnerCenterClient:
                        "the write was made; what this task reports after it is predicted, not read (MS-RequestId %s)."
                        % (method, url.split("?", 1)[0], status, request_id))
             return ApiResponse(status, None, headers, request_id, unreadable=True)
-        from ansible_collections.partnercenter.csp.plugins.module_utils.redaction import redact   # error paths only
-        text = re.sub(r"\s+", " ", redact(raw.decode("utf-8", "replace"), self.secrets)).strip()
-        raise PartnerCenterError(
-            "HTTP %s, but the response body is not JSON: %s" % (status, text[:200] + ("..." if len(text) > 200 else "")),
-            status=status, request_id=request_id, correlation_id=self.correlation_id, method=method, url=url,
-            hint="Check %s: it must point at the Partner Center REST API." % option("api_url"))
+        raise _reports().unreadable_read(status, raw, self.secrets, method=method, url=url, request_id=request_id,
+                                        correlation_id=self.correlation_id)
 
     def get(self, path, params=None, headers=None):
         return self.request("GET", path, params=params, headers=headers).body

@@ -15,6 +15,7 @@ import json
 import re
 
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import UTF8_BOM, PartnerCenterError, option
+from ansible_collections.partnercenter.csp.plugins.module_utils.redaction import redact
 
 # Longest error text taken from a body that is not a known JSON error shape.
 MAX_TEXT = 300
@@ -196,7 +197,6 @@ def parse_error_body(raw, secrets=()):
     bodies, a UTF-8 BOM, invalid UTF-8 and non-JSON text (clipped to about 300 characters).
     Secrets are redacted (redaction.redact, with the known secrets given) before anything is clipped.
     """
-    from ansible_collections.partnercenter.csp.plugins.module_utils.redaction import redact   # error paths only
     text = redact(decode_body(raw).strip(), secrets)
     if not text:
         return None, None
@@ -240,3 +240,38 @@ def http_error(method, url, status, raw_body, request_id=None, correlation_id=No
         message, status=status, code=code, description=description, request_id=request_id,
         correlation_id=correlation_id, method=method, url=url, hint=hint_for(status, code, url=url, method=method), attempts=attempts,
         may_have_written=may_have_written)
+
+
+def throttled_too_long(wait, retry_max_delay, seen_here, **context):
+    """The PartnerCenterError for a Retry-After (seen_here: in this call's own answer, else recorded by an earlier request)
+    longer than retry_max_delay allows. context: method, url, request_id, correlation_id, attempts, may_have_written."""
+    if seen_here:
+        what = "Partner Center answered this call with Retry-After and asked to wait %d s" % int(round(wait))
+        done = "so the call was not retried"
+    else:
+        what = ("Partner Center asked this partner to wait %d s more (the Retry-After an earlier request got, which every "
+                "task on this machine honours)" % int(round(wait)))
+        done = "so the call was not sent"
+    return PartnerCenterError(
+        "throttled: %s, longer than %s allows (%d s), %s" % (what, option("retry_max_delay"), retry_max_delay, done),
+        status=429, hint="Raise %s (at most 600) to wait as long as Partner Center asks, or run the job later." % option("retry_max_delay"),
+        **context)
+
+
+def transport_failure(error, **context):
+    """The PartnerCenterError for a call that got no answer (errors.TransportError), with the option that fixes it."""
+    if error.kind == error.TLS:
+        hint = ("Set %s to the CA bundle (PEM file) that signed the server certificate, or %s to false (insecure)."
+                % (option("ca_path"), option("validate_certs")))
+    elif error.kind == error.TIMEOUT:
+        hint = "Raise %s if Partner Center is slow, or %s." % (option("timeout"), option("retries"))
+    else:
+        hint = "Check api_url (PARTNERCENTER_API_URL), the network and the proxy settings (https_proxy)."
+    return PartnerCenterError(error.message, hint=hint, **context)
+
+
+def unreadable_read(status, raw_body, secrets=(), **context):
+    """The PartnerCenterError for a read answered 2xx whose body is not JSON (a write's is a write all the same)."""
+    return PartnerCenterError(
+        "HTTP %s, but the response body is not JSON: %s" % (status, _clip(redact(raw_body.decode("utf-8", "replace"), secrets), 200)),
+        status=status, hint="Check %s: it must point at the Partner Center REST API." % option("api_url"), **context)
