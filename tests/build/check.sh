@@ -58,7 +58,7 @@ PLANTED=(
 )
 # What the artifact must contain.
 REQUIRED=(
-    MANIFEST.json FILES.json README.md meta/runtime.yml requirements.txt
+    MANIFEST.json FILES.json README.md CHANGELOG.rst meta/runtime.yml requirements.txt
     changelogs/changelog.yaml changelogs/config.yaml
     docs/docsite/extra-docs.yml docs/docsite/links.yml
 )

@@ -5,7 +5,9 @@
 #      references between them), rstcheck on the RST generated from them, and the extra docs in
 #      docs/docsite (extra-docs.yml, links.yml, the guides and their :ansplugin:/:ansopt:/...
 #      references, checked against the collection's real plugins and options).
-#   2. antsibull-changelog lint (fragments) and lint-changelog-yaml (changelogs/changelog.yaml).
+#   2. antsibull-changelog lint (fragments) and lint-changelog-yaml (changelogs/changelog.yaml);
+#      galaxy.yml's version is a release in changelogs/changelog.yaml, and CHANGELOG.rst is what
+#      antsibull-changelog generates from it (so a release was made with the tool, not by hand).
 #   3. The whole docsite rendered the way antsibull-docs sphinx-init sets it up, with Sphinx,
 #      without network: the intersphinx mapping is emptied. Every Sphinx warning fails the step,
 #      except undefined labels outside this collection (labels of the Ansible docsite, such as
@@ -44,6 +46,18 @@ lint_collection_docs() {
 
 lint_changelog() {
     antsibull-changelog lint && antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+}
+
+released_version() {
+    local version
+    version=$(python -c 'import yaml; print(yaml.safe_load(open("galaxy.yml"))["version"])') || return 1
+    if ! python -c 'import sys, yaml; sys.exit(sys.argv[1] not in yaml.safe_load(open("changelogs/changelog.yaml"))["releases"])' "$version"; then
+        echo "galaxy.yml's version $version is not released in changelogs/changelog.yaml: antsibull-changelog release"
+        return 1
+    fi
+    antsibull-changelog generate --output "$tmp/CHANGELOG.rst" 2>/dev/null || return 1
+    diff -u CHANGELOG.rst "$tmp/CHANGELOG.rst" || { echo "CHANGELOG.rst differs from what antsibull-changelog generate writes"; return 1; }
+    echo "version $version released; CHANGELOG.rst as generated"
 }
 
 render_docsite() {
@@ -129,6 +143,7 @@ ansible_doc_all() {
 
 check "antsibull-docs lint-collection-docs" lint_collection_docs
 check "antsibull-changelog lint" lint_changelog
+check "release: galaxy.yml version and CHANGELOG.rst" released_version
 check "docsite rendered offline (antsibull-docs + sphinx)" render_docsite
 check "ansible-doc of every module and role" ansible_doc_all
 

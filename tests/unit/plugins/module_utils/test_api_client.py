@@ -21,6 +21,7 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.api_client impor
     throttle_spread,
 )
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError, TransportError
+from ansible_collections.partnercenter.csp.plugins.module_utils.version import COLLECTION_NAME, COLLECTION_VERSION
 
 from ansible_collections.partnercenter.csp.tests.unit.plugins.module_utils.client_fakes import (
     ACCESS_TOKEN,
@@ -57,7 +58,7 @@ def test_headers_on_a_get(make_client):
     assert "Content-Type" not in headers
     assert is_uuid(headers["MS-RequestId"])
     assert headers["MS-CorrelationId"] == client.correlation_id and is_uuid(client.correlation_id)
-    assert headers["MS-PartnerCenter-Application"] == "partnercenter.csp/0.1.0"
+    assert headers["MS-PartnerCenter-Application"] == COLLECTION_NAME + "/" + COLLECTION_VERSION
     assert headers["X-Locale"] == "en-US"
     assert call["timeout"] == 30
 
@@ -166,6 +167,17 @@ def test_a_read_that_is_not_json_is_quoted_with_its_secrets_redacted(make_client
     text = str(caught.value)
     assert "not JSON" in text and "********" in text
     assert "Pa" not in text.rsplit("password", maxsplit=1)[-1][:12], text
+
+
+def test_a_long_unreadable_read_is_clipped_after_redaction(make_client):
+    # The secret straddles the clip point: redacting first means no prefix of it survives the cut.
+    body = b"<html>" + b"x" * 180 + b' password="Secret-Value-42" ' + b"y" * 500 + b"</html>"
+    client, dummy, dummy2 = make_client(response(200, body))
+    with pytest.raises(PartnerCenterError) as caught:
+        client.get("/a")
+    quoted = caught.value.message.split("not JSON: ", 1)[1]
+    assert len(quoted) <= 200 and quoted.endswith("...")
+    assert "Secret" not in str(caught.value) and "y" * 300 not in str(caught.value)
 
 
 @pytest.mark.parametrize("body", [b"<html>gateway</html>", b'{"id": "1", "passwordProfile": {"password": "Secret-Pa', b""])

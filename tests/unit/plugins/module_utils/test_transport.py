@@ -18,6 +18,7 @@ import pytest
 
 from ansible_collections.partnercenter.csp.plugins.module_utils.api_client import PartnerCenterClient, UrlsTransport
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError, TransportError
+from ansible_collections.partnercenter.csp.plugins.module_utils.version import COLLECTION_NAME, COLLECTION_VERSION
 from ansible_collections.partnercenter.csp.tests.unit.plugins.module_utils.client_fakes import FakeTokenProvider
 
 
@@ -100,7 +101,7 @@ def test_success_and_headers(server):
     assert headers["Content-Type"] == "application/json"
     seen = server.seen[0]
     assert seen["method"] == "POST" and seen["body"] == b'{"a":1}' and seen["headers"]["x-test"] == "1"
-    assert seen["headers"]["user-agent"] == "partnercenter.csp/0.1.0"
+    assert seen["headers"]["user-agent"] == COLLECTION_NAME + "/" + COLLECTION_VERSION
 
 
 def test_http_errors_are_responses(server):
@@ -141,7 +142,7 @@ def test_client_end_to_end(server):
     assert first["headers"]["authorization"].startswith("Bearer ")
     assert first["headers"]["ms-requestid"] == second["headers"]["ms-requestid"]
     assert first["headers"]["ms-correlationid"] == client.correlation_id
-    assert first["headers"]["ms-partnercenter-application"] == "partnercenter.csp/0.1.0"
+    assert first["headers"]["ms-partnercenter-application"] == COLLECTION_NAME + "/" + COLLECTION_VERSION
     assert first["headers"]["x-locale"] == "en-US" and first["headers"]["accept"] == "application/json"
     with pytest.raises(PartnerCenterError) as caught:
         client.delete("/missing")
