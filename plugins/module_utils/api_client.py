@@ -457,7 +457,7 @@ class PartnerCenterClient:
             elif status == 401 and reauthenticated:
                 reason = "rejected again with a fresh token"
             raise _reports().http_error(method, url, status, raw, request_id=request_id, correlation_id=self.correlation_id,
-                                       attempts=attempts, reason=reason, may_have_written=in_doubt, secrets=self.secrets)
+                                        attempts=attempts, reason=reason, may_have_written=in_doubt, secrets=self.secrets)
 
     def _success(self, method, url, status, raw, headers, request_id):
         """The ApiResponse of a 2xx. A write's unreadable body is a write made all the same (with a warning); a read's is an error."""
@@ -471,7 +471,7 @@ class PartnerCenterClient:
                        % (method, url.split("?", 1)[0], status, request_id))
             return ApiResponse(status, None, headers, request_id, unreadable=True)
         raise _reports().unreadable_read(status, raw, self.secrets, method=method, url=url, request_id=request_id,
-                                        correlation_id=self.correlation_id)
+                                         correlation_id=self.correlation_id)
 
     def get(self, path, params=None, headers=None):
         return self.request("GET", path, params=params, headers=headers).body
