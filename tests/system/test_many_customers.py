@@ -89,11 +89,12 @@ def test_onboard_customers_over_the_inventory_with_forks_asks_the_token_endpoint
     assert re.search(r"changed=0\b", again.stdout), "the second run changes nothing"
 
 
-def test_forks_with_a_cold_token_cache_redeem_the_refresh_token_once(emulator, run_playbook, tmp_path):
-    """A static inventory (no inventory plugin to warm the cache first): 20 forks start together with no token cached."""
-    tenants = customers(emulator, 20, "cold")
+@pytest.mark.parametrize("count, forks", [(50, 10), (20, 20)], ids=["50-customers-10-forks", "20-forks-start-together"])
+def test_forks_with_a_cold_token_cache_redeem_the_refresh_token_once(emulator, run_playbook, tmp_path, count, forks):
+    """A static inventory (no inventory plugin to warm the cache first), no token cached: the forks race for the redeem."""
+    tenants = customers(emulator, count, "cold")
     inventory = write_inventory(tmp_path / "inventory", "cold", tenants, 1, static=True)
-    result = run_playbook(PLAYBOOK, extra_args=["-i", inventory, "-f", "20"])
+    result = run_playbook(PLAYBOOK, extra_args=["-i", inventory, "-f", str(forks)])
     assert result.returncode == 0, outcome(result)
     assert_onboarded(emulator, tenants, 1)
     assert len(token_calls(emulator.requests())) == 1, "the redeem is serialised across the forks; the others read the cache"
