@@ -332,13 +332,7 @@ class PartnerCenterService(object):
         else:
             self_uri = base if not request.raw_query else "%s?size=%d" % (base, size)
             next_uri = "%s?size=%d&seekOperation=Next" % (base, size)
-        links = {"self": {"uri": self_uri, "method": "GET", "headers": []}}
-        body = {"totalCount": len(items), "items": items, "links": links}
-        if next_token is not None:
-            links["next"] = {"uri": next_uri, "method": "GET", "headers": [{"key": "MS-ContinuationToken", "value": next_token}]}
-            body["continuationToken"] = next_token
-        body["attributes"] = {"objectType": "Collection"}
-        return body
+        return _paged(items, self_uri, next_uri, next_token)
 
 
 def _member_id(request):
