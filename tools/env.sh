@@ -30,13 +30,14 @@ python_candidates() {
     local -a path_dirs
     if [ "$name" != python3 ]; then
         for candidate in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"${name#python}".*/bin/"$name"; do
-            [ -x "$candidate" ] && echo "$candidate"
+            # if, not &&: an unmatched glob must not end the loop with status 1 (set -e, pipefail)
+            if [ -x "$candidate" ]; then echo "$candidate"; fi
         done | sort -rV
     fi
     IFS=: read -ra path_dirs <<< "$PATH"
     for dir in "${path_dirs[@]}"; do
         case $dir in ''|*/shims) continue ;; esac
-        [ -x "$dir/$name" ] && [ ! -d "$dir/$name" ] && echo "$dir/$name"
+        if [ -x "$dir/$name" ] && [ ! -d "$dir/$name" ]; then echo "$dir/$name"; fi
     done
     return 0
 }
@@ -128,7 +129,8 @@ start_emulator() {
     # Sets EMULATOR_PID. If it does not start: its log on stderr and status 1.
     local dir=$1
     shift
-    mkdir -p "$dir" && chmod 700 "$dir"
+    # Private only when made here: DIR may be a directory of the user's (tools/emulator.sh's EMULATOR_DIR).
+    if [ ! -d "$dir" ]; then mkdir -p "$dir" && chmod 700 "$dir"; fi
     PYTHONPATH="$ROOT/tests/emulator" "$DEMO_VENV/bin/python" -m partnercenter_emulator \
         --state-dir "$dir/state" --env-file "$dir/emulator-env.sh" --ready-file "$dir/ready.json" \
         "$@" > "$dir/emulator.log" 2>&1 &
