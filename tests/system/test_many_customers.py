@@ -89,6 +89,40 @@ def test_onboard_customers_over_the_inventory_with_forks_asks_the_token_endpoint
     assert re.search(r"changed=0\b", again.stdout), "the second run changes nothing"
 
 
+def test_failed_customers_fail_the_run_by_name_also_under_a_limit(emulator, run_playbook, tmp_path):
+    """One customer is refused a user by the service, one fails the role's argument check before any request, one
+    succeeds: the others go on, the totals count all three, and the run fails naming the two. A --limit (AWX's Limit
+    field) must not turn that into a successful run."""
+    (good_id, good), (refused_id, refused), (typo_id, typo) = tenants = customers(emulator, 3, "mixed")
+    inventory = write_inventory(tmp_path / "inventory", "mixed", tenants, 1)
+    host_vars = tmp_path / "inventory" / "host_vars"
+    (host_vars / ("%s.yml" % refused)).write_text(yaml.safe_dump({"partnercenter_users": [
+        {"user_principal_name": "kept@%s" % refused, "display_name": "Kept", "password": PASSWORD},
+        {"user_principal_name": "stray@%s" % good, "display_name": "Stray", "password": PASSWORD}]}))
+    (host_vars / ("%s.yml" % typo)).write_text(yaml.safe_dump({"partnercenter_users": [
+        {"user_principal_name": "typo@%s" % typo, "display_name": "Typo", "usage_locaton": "DE", "password": PASSWORD}]}))
+    env = {"ANSIBLE_SHOW_CUSTOM_STATS": "1"}
+
+    result = run_playbook(PLAYBOOK, env=env, extra_args=["-i", inventory, "-f", "3"])
+    assert result.returncode == 2, outcome(result)
+    assert "Onboarding failed for 2 customer(s)" in result.stdout and refused in result.stdout and typo in result.stdout
+    assert [u["userPrincipalName"] for u in emulator.store.admin_users(good_id)] == ["user00@%s" % good]
+    assert [u["userPrincipalName"] for u in emulator.store.admin_users(refused_id)] == ["kept@%s" % refused]
+    assert emulator.store.admin_users(typo_id) == []
+    assert not [e for e in partner_center(emulator.requests()) if typo_id in e["path"]], "refused before any request"
+    totals = custom_stats(result.stdout)["tenant_onboarding_totals"]
+    assert totals["customers"] == 3 and sorted(totals["failed_customers"]) == sorted([refused, typo])
+    assert totals["counts"]["created"] == 2 and totals["counts"]["failed"] == 1
+
+    limited = run_playbook(PLAYBOOK, env=env, extra_args=["-i", inventory, "--limit", refused])
+    assert limited.returncode == 2, outcome(limited)
+    assert "Onboarding failed for 1 customer(s): %s" % refused in limited.stdout
+    totals = custom_stats(limited.stdout)["tenant_onboarding_totals"]
+    assert totals["customers"] == 1 and totals["failed_customers"] == [refused]
+    assert totals["counts"]["unchanged"] == 1 and totals["counts"]["failed"] == 1
+    assert PASSWORD not in result.stdout + result.stderr + limited.stdout + limited.stderr
+
+
 @pytest.mark.parametrize("count, forks", [(50, 10), (20, 20)], ids=["50-customers-10-forks", "20-forks-start-together"])
 def test_forks_with_a_cold_token_cache_redeem_the_refresh_token_once(emulator, run_playbook, tmp_path, count, forks):
     """A static inventory (no inventory plugin to warm the cache first), no token cached: the forks race for the redeem."""
