@@ -352,7 +352,8 @@ class PartnerCenterClient:
             wait = self._throttle_wait()
             if wait <= 0:
                 return
-            if wait > self.retry_max_delay:
+            # Never below MIN_THROTTLE_WAIT: that is the wait this client sets itself for a 429 that states none.
+            if wait > max(self.retry_max_delay, MIN_THROTTLE_WAIT):
                 raise _reports().throttled_too_long(wait, self.retry_max_delay, False, method=method, url=url, request_id=request_id,
                                                     correlation_id=self.correlation_id, attempts=attempts, may_have_written=in_doubt)
             self._sleep(wait + self._rand() * throttle_spread(wait))

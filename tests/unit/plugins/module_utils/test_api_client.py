@@ -14,6 +14,7 @@ import uuid
 import pytest
 
 from ansible_collections.partnercenter.csp.plugins.module_utils.api_client import (
+    MIN_THROTTLE_WAIT,
     CaseInsensitiveDict,
     PartnerCenterClient,
     new_guid,
@@ -394,6 +395,13 @@ def test_retry_after_longer_than_retry_max_delay_fails_at_once(make_client, cloc
         client.get("/b")
     assert len(transport.calls) == 1, "later calls do not send before the deadline either"
     assert "the Retry-After an earlier request got" in str(again.value) and "not sent" in str(again.value)
+
+
+def test_a_429_without_retry_after_is_retried_also_when_retry_max_delay_is_0(make_client, clock):
+    """The client's own wait for such a 429 is at least MIN_THROTTLE_WAIT; it must not then refuse to honour it."""
+    client, transport, dummy = make_client(response(429, None), response(200, {"ok": 1}), retry_max_delay=0)
+    assert client.get("/a") == {"ok": 1}
+    assert len(transport.calls) == 2 and clock.sleeps and clock.sleeps[0] >= MIN_THROTTLE_WAIT
 
 
 def test_408_is_retried_with_the_same_request_id(make_client, clock):
