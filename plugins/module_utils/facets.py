@@ -129,8 +129,9 @@ class Outcome:
 
     @property
     def done(self):
-        """The actions the writes amount to, most telling first (created, deleted, restored, updated)."""
-        actions = set(record.action for record in self.writes)
+        """The actions the writes known to be made amount to, most telling first (created, deleted, restored, updated);
+        a write left uncertain is not one of them."""
+        actions = set(record.action for record in self.writes if not record.uncertain)
         return [action for action in _ACTION_RANK if action in actions]
 
     @property

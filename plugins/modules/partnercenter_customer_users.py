@@ -187,6 +187,8 @@ summary:
   description:
     - The user principal names by action. A user that failed is listed under RV(summary.failed) and also under what
       was done for it before it failed (a user restored, then failing on its password, is under RV(summary.restored) too).
+      A write whose answer was lost, so that it may or may not have been made, is not counted as done; it is in
+      RV(results[].writes) with C(uncertain=true).
   returned: always
   type: dict
   contains:

@@ -12,6 +12,7 @@ import pytest
 from ansible_collections.partnercenter.csp.plugins.module_utils.customer_context import CustomerContext
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError, UserInputError
 from ansible_collections.partnercenter.csp.plugins.module_utils.facets import ConvergenceFailure
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_batch import summarize
 from ansible_collections.partnercenter.csp.plugins.module_utils.user_convergence import UserConvergence, UserSpec, find_user
 from ansible_collections.partnercenter.csp.tests.unit.fake_apis import (
     BUSINESS,
@@ -285,6 +286,8 @@ def test_a_write_that_may_have_been_applied_fails_with_changed_and_an_uncertain_
     outcome = caught.value.outcome
     assert outcome.changed and outcome.action == "failed"
     assert [record.to_result() for record in outcome.writes] == [{"operation": "update", "fields": ["display_name"], "uncertain": True}]
+    assert outcome.done == [], "an uncertain write is not something done (the bulk summary lists the user only as failed)"
+    assert summarize([outcome], [dict(user_principal_name=UPN)])["updated"] == []
 
 
 def test_a_licence_update_whose_answer_was_lost_is_settled_by_reading_what_the_user_holds():
