@@ -56,13 +56,13 @@ class UserIndex:
         return None
 
 
-def read_specs(customer_id, items):
+def read_specs(items):
     """UserSpecs for the items, refusing malformed items and items that repeat a key, before any request."""
     specs, seen = [], {}
     for position, options in enumerate(items):
         prefix = "users[%d]" % position
         try:
-            validate_user_options(dict(options, customer_id=customer_id), prefix=prefix + ".")
+            validate_user_options(options, prefix=prefix + ".")
         except UserInputError as error:
             message = str(error)   # list options name themselves with the prefix already
             raise UserInputError(message if message.startswith(prefix) else "%s: %s" % (prefix, message))

@@ -96,11 +96,8 @@ def _check_field(field, value):
 
 
 def validate_lookup_options(params):
-    """Refuse a malformed customer_id (when given: customer_domain may stand for it), user_id or user_principal_name;
-    raises UserInputError."""
-    customer_id = params.get("customer_id")
-    if customer_id is not None and not is_guid(customer_id):
-        raise UserInputError("customer_id must be the customer tenant's GUID, got %r" % customer_id)
+    """Refuse a malformed user_id or user_principal_name; raises UserInputError. (The customer options are checked
+    when the module starts: ansible_module.check_customer_options.)"""
     user_id = params.get("user_id")
     if user_id is not None and not is_guid(user_id):
         raise UserInputError("user_id must be a GUID, got %r" % user_id)
@@ -110,7 +107,7 @@ def validate_lookup_options(params):
 def validate_user_options(params, prefix=""):
     """Refuse what is wrong on its face, before any request.
 
-    params holds the options of one user (customer_id included); prefix names where they come
+    params holds the options of one user; prefix names where they come
     from in messages about list options ("users[2]."); raises UserInputError.
     """
     validate_lookup_options(params)

@@ -101,23 +101,19 @@ customers:
       sample: reseller
 """
 
-from ansible_collections.partnercenter.csp.plugins.module_utils.ansible_module import PartnerCenterModule
+from ansible_collections.partnercenter.csp.plugins.module_utils.ansible_module import PartnerCenterModule, check_customer_options
 from ansible_collections.partnercenter.csp.plugins.module_utils.customers_api import (
     CustomersApi,
     check_filter_options,
     customer_from_api,
 )
-from ansible_collections.partnercenter.csp.plugins.module_utils.errors import UserInputError
-from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import is_guid
 
 
 def selection(params):
     """("id", customer_id), ("filter", (field, value)) or ("all", None): what the options select. Raises UserInputError."""
-    customer_id = params["customer_id"]
-    if customer_id is not None:
-        if not is_guid(customer_id):
-            raise UserInputError("customer_id must be the customer tenant's GUID, got %r" % customer_id)
-        return "id", customer_id
+    check_customer_options(params)
+    if params["customer_id"] is not None:
+        return "id", params["customer_id"]
     selected = check_filter_options(params)
     return ("filter", selected) if selected else ("all", None)
 

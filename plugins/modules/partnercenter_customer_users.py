@@ -247,7 +247,7 @@ def main():
     if not 1 <= params["concurrency"] <= MAX_CONCURRENCY:
         module.fail_json(msg="concurrency must be between 1 and %d, got %d" % (MAX_CONCURRENCY, params["concurrency"]))
     try:
-        specs = read_specs(params["customer_id"], params["users"])
+        specs = read_specs(params["users"])
         context = CustomerContext.for_client(module.client, module.customer_id, bulk=True)
         batch = converge_users(context, specs, module.check_mode, params["concurrency"])
     except UserInputError as error:

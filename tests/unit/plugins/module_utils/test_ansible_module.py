@@ -14,13 +14,13 @@ from ansible.module_utils import basic
 
 from ansible_collections.partnercenter.csp.plugins.doc_fragments.connection import ModuleDocFragment
 from ansible_collections.partnercenter.csp.plugins.module_utils.api_client import PartnerCenterClient
-from ansible_collections.partnercenter.csp.plugins.module_utils.ansible_module import PartnerCenterModule
+from ansible_collections.partnercenter.csp.plugins.module_utils.ansible_module import PartnerCenterModule, check_customer_options
 from ansible_collections.partnercenter.csp.plugins.module_utils.connection import (
     check_connection_params,
     connection_argument_spec,
     non_empty_env_fallback,
 )
-from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError
+from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError, UserInputError
 from ansible_collections.partnercenter.csp.tests.unit.module_args import module_args
 
 
@@ -268,3 +268,20 @@ def test_fail_from_error():
     result = caught.value.args[0]
     assert result == dict(msg=str(error), status=404, error_code=60002, error_description="User object Id is not found.",
                           request_id="r", correlation_id="c", method="GET", url="https://x/v1/y", user=None)
+
+
+@pytest.mark.parametrize("params, option", [
+    (dict(customer_id="contoso"), "customer_id"),
+    (dict(customer_id="46a62ece-10ad-42e5-b3f1-b2ed53e6fc0"), "customer_id"),
+    (dict(customer_domain="contoso"), "customer_domain"),
+    (dict(customer_domain="contoso .onmicrosoft.com"), "customer_domain"),
+])
+def test_malformed_customer_options_are_refused_naming_the_option(params, option):
+    with pytest.raises(UserInputError) as raised:
+        check_customer_options(params)
+    assert str(raised.value).startswith(option)
+
+
+def test_well_formed_customer_options_pass():
+    check_customer_options(dict(customer_id="46a62ece-10ad-42e5-b3f1-b2ed53e6fc08"))
+    check_customer_options(dict(customer_domain="contoso.onmicrosoft.com"))

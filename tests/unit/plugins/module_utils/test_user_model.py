@@ -30,8 +30,6 @@ def options(**overrides):
 
 
 @pytest.mark.parametrize("overrides, option", [
-    (dict(customer_id="contoso"), "customer_id"),
-    (dict(customer_id="46a62ece-10ad-42e5-b3f1-b2ed53e6fc0"), "customer_id"),
     (dict(user_id="not-a-guid"), "user_id"),
     (dict(user_principal_name="ada"), "user_principal_name"),
     (dict(user_principal_name="ada@contoso"), "user_principal_name"),
