@@ -16,12 +16,12 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.partnercenter.csp.plugins.module_utils import error_reports
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError, option
+from ansible_collections.partnercenter.csp.plugins.module_utils.redaction import redact
 from ansible_collections.partnercenter.csp.plugins.module_utils.retry import RETRY_STATUSES, backoff_delay, parse_retry_after
 from ansible_collections.partnercenter.csp.plugins.module_utils.version import COLLECTION_NAME, COLLECTION_VERSION
 
 # When Entra ID does not say how long a token lives (it always does), assume this.
 DEFAULT_LIFETIME = 3600
-_REDACTED = "********"
 
 
 class _TransientTokenError(PartnerCenterError):
@@ -88,11 +88,9 @@ class Redemption:
         self.p = provider
 
     def _scrub(self, text):
-        text = text or ""
-        for secret in (self.p._refresh_token, self.p._client_secret, self.p._access_token, self.p._token, self.p.new_refresh_token):
-            if secret:
-                text = text.replace(secret, _REDACTED)
-        return text
+        """text without the provider's secrets, in any of their escaped forms (redaction.redact)."""
+        return redact(text or "", (self.p._refresh_token, self.p._client_secret, self.p._access_token, self.p._token,
+                                   self.p.new_refresh_token))
 
     def _error(self, message, status=None, code=None, description=None, hint=None, transient=False):
         error_class = _TransientTokenError if transient else PartnerCenterError

@@ -300,6 +300,16 @@ def test_no_secret_in_errors_even_when_echoed(monkeypatch):
     assert "********" in blob
 
 
+def test_no_secret_in_errors_when_echoed_json_escaped(monkeypatch):
+    secret = 'Zx8Q"SECRET\\CLIENT-VALUE'
+    escaped = json.dumps(secret)[1:-1]
+    monkeypatch.setitem(sys.modules, "msal", FakeMsal(result=aad_error(70000, text="Bad body {\"s\": \"%s\"}." % escaped)).module)
+    with pytest.raises(PartnerCenterError) as caught:
+        provider(client_secret=secret).get_token()
+    blob = str(caught.value) + json.dumps(caught.value.to_result())
+    assert escaped not in blob and secret not in blob and "********" in blob
+
+
 def test_description_on_one_line_loses_its_trace_suffix(monkeypatch):
     result = dict(aad_error(7000215, error="invalid_client"))
     result["error_description"] = "AADSTS7000215: Invalid client secret provided. Trace ID: t Correlation ID: c Timestamp: now"
