@@ -85,7 +85,3 @@ class FileLock:
                 fcntl.flock(fd, fcntl.LOCK_UN)
             finally:
                 os.close(fd)
-
-    @property
-    def held(self):
-        return self._fd is not None

@@ -13,8 +13,6 @@ __metaclass__ = type
 
 from ansible_collections.partnercenter.csp.plugins.module_utils.api_client import CustomerEndpoints, collection_items
 
-OUT_OF_SEATS = 60012
-
 
 def sku_from_api(item):
     """A SubscribedSku as the info module returns it (snake_case, the counts the service sent)."""

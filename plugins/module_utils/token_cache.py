@@ -63,7 +63,6 @@ class TokenCache(PrivateDocument):
 
     def __init__(self, path, clock=time.time):
         super(TokenCache, self).__init__(path, clock)
-        self.directory = self._file.directory
 
     def _load(self):
         """The tokens dict of the file; {} when it is absent or corrupt."""
