@@ -110,6 +110,11 @@ class UserConvergence:
         state = UserState(before, facets_before)
         try:
             PROFILE.apply(self.context, writer, self.spec, self.current, state)
+            if self.facets and not check_mode and not (state.user or {}).get("id"):
+                # A create answered 2xx with a body that cannot be read, and the user list does not show the user yet.
+                raise PartnerCenterError("The user was created, but Partner Center's answer could not be read and the user "
+                                         "list does not show it yet, so its id is unknown and its licences and directory "
+                                         "roles were not set. Run the task again to set them.")
             for facet in self.facets:
                 facet.apply(self.context, writer, self.plans[facet.name], state)
         except PartnerCenterError as error:

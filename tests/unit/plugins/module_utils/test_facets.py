@@ -290,6 +290,19 @@ def test_a_write_that_may_have_been_applied_fails_with_changed_and_an_uncertain_
     assert summarize([outcome], [dict(user_principal_name=UPN)])["updated"] == []
 
 
+def test_a_create_whose_answer_cannot_be_read_and_not_yet_listed_sets_no_licence_on_an_unknown_id():
+    tenant = Tenant()
+    created = tenant.users.create
+    tenant.users.create = lambda body: (created(body), None)[1]        # made, answered 2xx with an unreadable body
+    tenant.users.find_by_upn = lambda upn: None                        # and the list does not show it yet
+    with pytest.raises(ConvergenceFailure) as caught:
+        tenant.run(licenses=dict(add=["SPE_E3"]), **NEW_USER)
+    outcome = caught.value.outcome
+    assert outcome.changed and [record.operation for record in outcome.writes] == ["create"]
+    assert tenant.licenses.writes == [], "nothing sent to a user id that is unknown"
+    assert "id is unknown" in str(caught.value) and "created" in str(caught.value)
+
+
 def test_a_licence_update_whose_answer_was_lost_is_settled_by_reading_what_the_user_holds():
     user = existing()
     tenant = Tenant([user], held={user["id"]: [SPE_E3["id"], BUSINESS["id"]]})
