@@ -94,7 +94,6 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping
 
 from ansible.errors import AnsibleOptionsError, AnsibleParserError
 from ansible.module_utils.parsing.convert_bool import boolean
@@ -118,7 +117,7 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.redaction import
 GROUP = "partnercenter_customers"
 SUFFIXES = (".partnercenter.yml", ".partnercenter.yaml")
 FILTER_OPTIONS = ("domain", "company_name")
-SECRET_OPTIONS = ("client_secret", "refresh_token", "access_token")
+SECRET_OPTIONS = tuple(sorted(name for name, spec in connection_argument_spec().items() if spec.get("no_log")))
 # The keys of a cached customer (customer_api.customer_from_api); an entry of another shape is not used.
 CUSTOMER_KEYS = frozenset(("id", "tenant_id", "domain", "company_name", "relationship_to_partner"))
 _BRACES = re.compile(u"[{}]")
@@ -149,14 +148,6 @@ def host_variables(customer):
     variables = dict((key, make_unsafe(value)) for key, value in variables.items())
     variables["ansible_connection"] = "local"
     return variables
-
-
-def _kind(value):
-    """What a YAML value is, in words (ansible-core 2.19+ wraps them in tagged types with internal names)."""
-    for types, words in ((bool, "a boolean"), ((int, float), "a number"), (Mapping, "a mapping"), (list, "a list")):
-        if isinstance(value, types):
-            return words
-    return "a value of type %s" % type(value).__name__
 
 
 def _valid_cached(value):
@@ -240,18 +231,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _selected_filter(self, config):
         """(field, value) of the starts-with filter, or None; AnsibleParserError naming the option when it is bad."""
-        values = {}
-        for name in FILTER_OPTIONS:
-            raw = config.get(name)
-            if raw is not None and not isinstance(raw, str):
-                raise AnsibleParserError("%s: %s must be a string (the start of a customer's %s), got %s."
-                                         % (self.NAME, name, "default domain" if name == "domain" else "company name",
-                                            _kind(raw)))
-            values[name] = None if raw is None else str(self.get_option(name))
+        # The values as written: the option's str type would turn a number into a domain.
+        values = dict((name, config.get(name)) for name in FILTER_OPTIONS)
         try:
-            return check_filter_options(values)
+            selected = check_filter_options(values)
         except UserInputError as error:
             raise AnsibleParserError("%s: %s" % (self.NAME, error)) from None
+        return None if selected is None else (selected[0], str(selected[1]))   # a plain str, not YAML's tagged one
 
     # -- customers, from the cache or from Partner Center -----------------------------------------
 

@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+from collections.abc import Mapping
 
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError, UserInputError
 from ansible_collections.partnercenter.csp.plugins.module_utils.users_api import PAGE_SIZE
@@ -46,7 +47,7 @@ def check_filter_options(params):
             continue
         if not isinstance(value, str):
             raise UserInputError("%s must be a string (the start of a customer's %s), got %s."
-                                 % (name, _what(name), type(value).__name__))
+                                 % (name, _what(name), _kind(value)))
         if not value.strip():
             raise UserInputError("%s must not be empty: give the start of a customer's %s, or leave %s out to read every "
                                  "customer." % (name, _what(name), name))
@@ -55,6 +56,14 @@ def check_filter_options(params):
         raise UserInputError("domain and company_name are mutually exclusive: Partner Center filters a customer listing "
                              "on one field only; set one of them.")
     return (chosen[0][1], chosen[0][2]) if chosen else None
+
+
+def _kind(value):
+    """What a YAML value is, in words (ansible-core 2.19+ wraps them in tagged types with internal names)."""
+    for types, words in ((bool, "a boolean"), ((int, float), "a number"), (Mapping, "a mapping"), (list, "a list")):
+        if isinstance(value, types):
+            return words
+    return "a value of type %s" % type(value).__name__
 
 
 def _what(name):

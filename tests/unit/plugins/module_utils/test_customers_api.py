@@ -142,8 +142,8 @@ def test_check_filter_options_selects_one_field():
 @pytest.mark.parametrize("params, words", [
     (dict(domain=""), ["domain must not be empty"]),
     (dict(company_name="  "), ["company_name must not be empty"]),
-    (dict(domain=5), ["domain must be a string", "int"]),
-    (dict(company_name=["a"]), ["company_name must be a string", "list"]),
+    (dict(domain=5), ["domain must be a string", "a number"]),
+    (dict(company_name=["a"]), ["company_name must be a string", "a list"]),
     (dict(domain="a", company_name="b"), ["domain and company_name are mutually exclusive"]),
 ])
 def test_check_filter_options_refuses_naming_the_option(params, words):
