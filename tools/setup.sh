@@ -14,7 +14,8 @@ make_venv() {
     # make_venv DIR PYTHON PIP-ARGS...; STAMP_FILES: the requirement files it depends on
     local dir=$1 python=$2; shift 2
     local stamp="$dir/.inputs" inputs
-    inputs=$(printf '%s\n' "$python" "$@"; cat "${STAMP_FILES[@]}")
+    # relative to the checkout, so that a worktree given this venv (PARTNERCENTER_VENV_DIR) keeps it
+    inputs=$(printf '%s\n' "$python" "${@#"$ROOT/"}"; cat "${STAMP_FILES[@]}")
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$inputs" ]; then
         return 0
     fi
