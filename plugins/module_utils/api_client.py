@@ -10,7 +10,7 @@ the threads of one client and, through throttle.SharedThrottle, the processes of
 along links.next, and error bodies turned into PartnerCenterError (secrets redacted).
 
 What a write did is never guessed: a 2xx is a write made even when its body cannot be read, and a
-write that failed after an attempt whose answer was lost says it may have been applied
+write that failed after an attempt whose answer was lost, or was a 5xx or 408, says it may have been applied
 (PartnerCenterError.may_have_written). HTTP goes through ansible.module_utils.urls; requests is
 never imported on this path.
 """
@@ -39,7 +39,7 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.errors import (
     TransportError,
     UTF8_BOM,
 )
-from ansible_collections.partnercenter.csp.plugins.module_utils.retry import RETRY_STATUSES, backoff_delay, parse_retry_after
+from ansible_collections.partnercenter.csp.plugins.module_utils.retry import RETRY_STATUSES, backoff_delay, may_hide_a_write, parse_retry_after
 from ansible_collections.partnercenter.csp.plugins.module_utils.version import COLLECTION_NAME, COLLECTION_VERSION
 
 DEFAULT_API_URL = "https://api.partnercenter.microsoft.com"
@@ -57,8 +57,6 @@ THROTTLE_SPREAD_SHARE = 0.25
 # A call answered 429 this often gives up even while others get through (starvation bound).
 MAX_THROTTLED_ATTEMPTS = 50
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-# Gateway answers that mean the service's own answer was lost: the write may have been applied.
-ANSWER_LOST_STATUSES = (502, 504)
 _TRY_AGAIN = re.compile(r"try again in (\d+) seconds?", re.IGNORECASE)
 # ansible-core 2.17+ takes a prepared ssl context; older versions build one per request.
 _REQUEST_TAKES_CONTEXT = "context" in urls.Request.open.__code__.co_varnames[:urls.Request.open.__code__.co_argcount]
@@ -426,7 +424,7 @@ class PartnerCenterClient:
             if 200 <= status < 300:
                 self._note_success()
                 return self._success(method, url, status, raw, response_headers, request_id)
-            in_doubt = in_doubt or (is_write and status in ANSWER_LOST_STATUSES)
+            in_doubt = in_doubt or (is_write and may_hide_a_write(status))
 
             if status == 401 and not reauthenticated and self.token_provider.can_refresh:
                 reauthenticated = True
