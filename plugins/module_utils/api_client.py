@@ -30,7 +30,7 @@ import threading
 import time
 from collections.abc import Mapping
 from urllib.error import HTTPError, URLError
-from urllib.parse import urlencode, urlparse
+from urllib.parse import quote, urlencode, urlparse
 
 from ansible.module_utils import urls
 
@@ -193,16 +193,22 @@ class UrlsTransport:
                                  % (_origin(url), type(error).__name__, _reason(error)))
 
 
+def quoted_path(*segments):
+    """/segment/segment/...: every path the endpoint classes build, each segment percent-quoted, so that no character of
+    an input (/ ? # % ..) can change which resource is called (defence in depth: ids are checked to be GUIDs first)."""
+    return "".join("/" + quote(str(segment), safe="") for segment in segments)
+
+
 class CustomerEndpoints:
     """The base of the endpoint classes (users_api, licenses_api, directory_roles_api): one customer's calls on a client."""
 
     def __init__(self, client, customer_id):
         self.client = client
-        self.customer_path = "/customers/%s" % customer_id
+        self.customer_path = quoted_path("customers", customer_id)
 
     def path(self, *parts):
-        """/customers/{customer}/part/part..."""
-        return "/".join((self.customer_path,) + tuple(str(part) for part in parts))
+        """/customers/{customer}/part/part..., every part percent-quoted."""
+        return self.customer_path + quoted_path(*parts)
 
 
 def new_guid():

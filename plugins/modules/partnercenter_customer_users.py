@@ -185,8 +185,8 @@ results:
       returned: when RV(results[].action) is V(failed)
     warnings:
       description:
-        - What Partner Center warned about while converging the user (the C(licenseWarnings) of a licence update answer:
-          code, message and service plans), one text each; each is also a task warning.
+        - What Partner Center warned about while converging the user (the C(licenseWarnings) of a licence update answer,
+          with code, message and service plans), one text each; each is also a task warning.
       type: list
       elements: str
       returned: when Partner Center warned

@@ -2,13 +2,15 @@
 # Copyright: Contributors to the partnercenter.csp project
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""licenses_api: the licence calls on a scripted transport; both reads name every licence group."""
+"""licenses_api: the licence calls on a scripted transport; both reads name every licence group; the paths the endpoint
+classes build are percent-quoted."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from urllib.parse import parse_qs, urlparse
 
+from ansible_collections.partnercenter.csp.plugins.module_utils.api_client import quoted_path
 from ansible_collections.partnercenter.csp.plugins.module_utils.licenses_api import LicensesApi
 from ansible_collections.partnercenter.csp.tests.unit.plugins.module_utils.client_fakes import recorded, response
 
@@ -43,3 +45,19 @@ def test_a_licence_update_names_no_group(make_client):
     client, transport, dummy = make_client(response(201, recorded("UpdateUserLicense.json.bin")))
     LicensesApi(client, CUSTOMER).update(USER, ["f8a1db68-be16-40ed-86d5-cb42ce701560"], [])
     assert url_parts(transport.calls[0]) == ("/v1/customers/%s/users/%s/licenseupdates" % (CUSTOMER, USER), {})
+
+
+def test_path_segments_from_input_are_percent_quoted(make_client):
+    """Defence in depth: ids are checked to be GUIDs first, but no character of one can change the resource called."""
+    client, transport, dummy = make_client(response(200, {"items": []}))
+    api = LicensesApi(client, "a/../b?c")
+    assert api.path("users", "x/y#z%", "licenses") == "/customers/a%2F..%2Fb%3Fc/users/x%2Fy%23z%25/licenses"
+    api.user_licenses("../../other-customer")
+    assert urlparse(transport.calls[0]["url"]).path == "/v1/customers/a%2F..%2Fb%3Fc/users/..%2F..%2Fother-customer/licenses"
+    guid = LicensesApi(client, CUSTOMER)
+    assert guid.path("users", USER, "licenseupdates") == "/customers/%s/users/%s/licenseupdates" % (CUSTOMER, USER), "a GUID unchanged"
+
+
+def test_quoted_path_quotes_every_segment():
+    assert quoted_path("customers", "a b", "ü", 7) == "/customers/a%20b/%C3%BC/7"
+    assert quoted_path() == ""
