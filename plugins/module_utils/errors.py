@@ -78,7 +78,8 @@ class PartnerCenterError(Exception):
         if ids:
             text += " (%s)" % ", ".join(ids)
         if self.may_have_written:
-            text += (" The write may have been applied all the same: an attempt's answer was lost or was a server error (5xx or 408), which can come after the write was committed. "
+            text += (" The write may have been applied all the same: an attempt's answer was lost or was a server error "
+                     "(5xx or 408), which can come after the write was committed. "
                      "Run the task again (it reads before it writes) to find out and finish the job.")
         if self.hint:
             text += " Hint: " + _sentence(self.hint)
