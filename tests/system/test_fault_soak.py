@@ -53,10 +53,11 @@ OPERATIONS = (("POST", r"/users$", "create"), ("PATCH", r"/resetpassword$", "res
               ("DELETE", r"/users/[^/]+$", "delete"), ("POST", r"/licenseupdates$", "update_licenses"),
               ("POST", r"/usermembers$", "add_role"), ("DELETE", r"/usermembers/[^/]+$", "remove_role"))
 
+REPORTED_AS = {"restore": "patch", "update": "patch"}
+
 
 def operation_of(entry):
     return next((name for method, pattern, name in OPERATIONS if entry["method"] == method and re.search(pattern, entry["path"])), None)
-REPORTED_AS = {"restore": "patch", "update": "patch"}
 
 
 def desired_states(rng):
