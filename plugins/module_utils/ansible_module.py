@@ -34,7 +34,7 @@ def check_customer_options(params):
     if customer_id is not None and not is_guid(customer_id):
         raise UserInputError("customer_id must be the customer tenant's GUID, got %r" % customer_id)
     domain = params.get("customer_domain")
-    if domain is not None and ("." not in domain.strip() or " " in domain.strip()):
+    if domain is not None and ("." not in domain.strip() or any(c.isspace() for c in domain.strip())):
         raise UserInputError("customer_domain must be a customer's default domain, such as contoso.onmicrosoft.com, got %r" % domain)
 
 

@@ -10,7 +10,7 @@ the threads of one client and, through throttle.SharedThrottle, the processes of
 along links.next, and error bodies turned into PartnerCenterError (secrets redacted).
 
 What a write did is never guessed: a 2xx is a write made even when its body cannot be read, and a
-write that failed after an attempt whose answer was lost says it may have been applied
+write that failed after an attempt whose answer was lost, or was a 5xx or 408, says it may have been applied
 (PartnerCenterError.may_have_written). HTTP goes through ansible.module_utils.urls; requests is
 never imported on this path.
 """
@@ -30,7 +30,7 @@ import threading
 import time
 from collections.abc import Mapping
 from urllib.error import HTTPError, URLError
-from urllib.parse import urlencode, urlparse
+from urllib.parse import quote, urlencode, urlparse
 
 from ansible.module_utils import urls
 
@@ -39,7 +39,7 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.errors import (
     TransportError,
     UTF8_BOM,
 )
-from ansible_collections.partnercenter.csp.plugins.module_utils.retry import RETRY_STATUSES, backoff_delay, parse_retry_after
+from ansible_collections.partnercenter.csp.plugins.module_utils.retry import RETRY_STATUSES, backoff_delay, may_hide_a_write, parse_retry_after
 from ansible_collections.partnercenter.csp.plugins.module_utils.version import COLLECTION_NAME, COLLECTION_VERSION
 
 DEFAULT_API_URL = "https://api.partnercenter.microsoft.com"
@@ -57,8 +57,6 @@ THROTTLE_SPREAD_SHARE = 0.25
 # A call answered 429 this often gives up even while others get through (starvation bound).
 MAX_THROTTLED_ATTEMPTS = 50
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-# Gateway answers that mean the service's own answer was lost: the write may have been applied.
-ANSWER_LOST_STATUSES = (502, 504)
 _TRY_AGAIN = re.compile(r"try again in (\d+) seconds?", re.IGNORECASE)
 # ansible-core 2.17+ takes a prepared ssl context; older versions build one per request.
 _REQUEST_TAKES_CONTEXT = "context" in urls.Request.open.__code__.co_varnames[:urls.Request.open.__code__.co_argcount]
@@ -195,16 +193,22 @@ class UrlsTransport:
                                  % (_origin(url), type(error).__name__, _reason(error)))
 
 
+def quoted_path(*segments):
+    """/segment/segment/...: every path the endpoint classes build, each segment percent-quoted, so that no character of
+    an input (/ ? # % ..) can change which resource is called (defence in depth: ids are checked to be GUIDs first)."""
+    return "".join("/" + quote(str(segment), safe="") for segment in segments)
+
+
 class CustomerEndpoints:
     """The base of the endpoint classes (users_api, licenses_api, directory_roles_api): one customer's calls on a client."""
 
     def __init__(self, client, customer_id):
         self.client = client
-        self.customer_path = "/customers/%s" % customer_id
+        self.customer_path = quoted_path("customers", customer_id)
 
     def path(self, *parts):
-        """/customers/{customer}/part/part..."""
-        return "/".join((self.customer_path,) + tuple(str(part) for part in parts))
+        """/customers/{customer}/part/part..., every part percent-quoted."""
+        return self.customer_path + quoted_path(*parts)
 
 
 def new_guid():
@@ -426,7 +430,7 @@ class PartnerCenterClient:
             if 200 <= status < 300:
                 self._note_success()
                 return self._success(method, url, status, raw, response_headers, request_id)
-            in_doubt = in_doubt or (is_write and status in ANSWER_LOST_STATUSES)
+            in_doubt = in_doubt or (is_write and may_hide_a_write(status))
 
             if status == 401 and not reauthenticated and self.token_provider.can_refresh:
                 reauthenticated = True

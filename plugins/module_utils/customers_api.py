@@ -17,6 +17,7 @@ __metaclass__ = type
 import json
 from collections.abc import Mapping
 
+from ansible_collections.partnercenter.csp.plugins.module_utils.api_client import quoted_path
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError, UserInputError
 from ansible_collections.partnercenter.csp.plugins.module_utils.users_api import PAGE_SIZE
 
@@ -119,7 +120,7 @@ class CustomersApi:
     def get(self, customer_id):
         """The Customer with this id, or None when Partner Center does not know it (404, 60003)."""
         try:
-            return self.client.get("%s/%s" % (self.path, customer_id))
+            return self.client.get(quoted_path("customers", customer_id))
         except PartnerCenterError as error:
             if is_customer_not_found(error):
                 return None

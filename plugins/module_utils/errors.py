@@ -61,7 +61,7 @@ class PartnerCenterError(Exception):
         self.url = url
         self.hint = hint
         self.attempts = attempts
-        # A write whose answer was lost on some attempt: it may have been applied although the call failed.
+        # A write whose answer was lost, or a 5xx or 408, on some attempt: it may have been applied although the call failed.
         self.may_have_written = may_have_written
 
     def __str__(self):
@@ -78,7 +78,8 @@ class PartnerCenterError(Exception):
         if ids:
             text += " (%s)" % ", ".join(ids)
         if self.may_have_written:
-            text += (" The write may have been applied all the same: the answer to an earlier attempt was lost. "
+            text += (" The write may have been applied all the same: an attempt's answer was lost or was a server error "
+                     "(5xx or 408), which can come after the write was committed. "
                      "Run the task again (it reads before it writes) to find out and finish the job.")
         if self.hint:
             text += " Hint: " + _sentence(self.hint)

@@ -101,13 +101,15 @@ class UserState:
     """The user as the writes leave it, kept up to date after each write, so a failure can report how far it got.
 
     user: the profile (snake_case, None when there is none); password_set: a password was (or would be) set;
-    facets: the described state of each managed facet (licenses, directory_roles).
+    facets: the described state of each managed facet (licenses, directory_roles); warnings: what the service's answers
+    warned about (licenseWarnings), as task warnings.
     """
 
     def __init__(self, user, facets=None):
         self.user = user
         self.password_set = False
         self.facets = dict(facets or {})
+        self.warnings = []
 
 
 class Outcome:
@@ -115,10 +117,11 @@ class Outcome:
 
     before / after: the profile (snake_case user, None when there is none); facets_before /
     facets_after: the managed facets' described state by key (licenses, directory_roles);
-    writes: WriteRecords; failure: the error that stopped it, or None.
+    writes: WriteRecords; failure: the error that stopped it, or None; warnings: what the service warned about.
     """
 
-    def __init__(self, before, after, writes=(), password_set=False, facets_before=None, facets_after=None, failure=None):
+    def __init__(self, before, after, writes=(), password_set=False, facets_before=None, facets_after=None, failure=None,
+                 warnings=()):
         self.before = before
         self.after = after
         self.writes = list(writes)
@@ -126,6 +129,7 @@ class Outcome:
         self.facets_before = dict(facets_before or {})
         self.facets_after = dict(facets_after or {})
         self.failure = failure
+        self.warnings = list(warnings)
 
     @property
     def done(self):

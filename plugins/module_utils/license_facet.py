@@ -9,7 +9,7 @@ the user's licences first, then the customer's subscribed SKUs (read once per ta
 a name or an addition needs it). Refused before any write besides an unknown SKU: more seats than
 the customer has (summed over the task), and licences for a user without a usage location.
 Writes: one licence update per licence group, carrying that group's assignments and removals
-together, as Partner Center requires.
+together, as Partner Center requires; the licenseWarnings of its answer become task warnings.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -70,6 +70,21 @@ def license_groups(plan):
             for group, (assign, remove) in sorted(groups.items())]
 
 
+def license_warnings(answer, label, group):
+    """The task warnings of a licence update's answer: one per LicenseWarning (code, message, servicePlans) in its
+    licenseWarnings, which Partner Center sends when the update was made with a reservation (Learn: license-resources)."""
+    items = answer.get("licenseWarnings") if isinstance(answer, dict) else None
+    warnings = []
+    for item in items if isinstance(items, list) else []:
+        item = item if isinstance(item, dict) else {"message": item}
+        text = " ".join(str(part) for part in (item.get("code"), item.get("message")) if part) or "(no text)"
+        plans = item.get("servicePlans")
+        if isinstance(plans, list) and plans:
+            text += " (service plans: %s)" % ", ".join(str(plan) for plan in plans)
+        warnings.append("Partner Center warned about the %s licence update of %s: %s" % (group, label, text))
+    return warnings
+
+
 class LicenseFacet(ListFacet):
     name = "licenses"
     noun = "SKU"
@@ -103,9 +118,10 @@ class LicenseFacet(ListFacet):
         held = dict(plan.held)
         for group, assign, remove in license_groups(plan):
             try:
-                writer.write("update_licenses",
-                             lambda a=assign, r=remove: context.licenses.update(user["id"], [s.id for s in a], [s.id for s in r]),
-                             license_group=group, assigned=sku_names(assign), removed=sku_names(remove))
+                answer = writer.write("update_licenses",
+                                      lambda a=assign, r=remove: context.licenses.update(user["id"], [s.id for s in a], [s.id for s in r]),
+                                      license_group=group, assigned=sku_names(assign), removed=sku_names(remove))
+                state.warnings.extend(license_warnings(answer, user.get("user_principal_name") or user["id"], group))
             except PartnerCenterError as error:
                 self._settle(context, writer, error, user, assign, remove)
             for sku in remove:

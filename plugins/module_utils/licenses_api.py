@@ -5,13 +5,18 @@
 """The Partner Center licence calls of one customer, one method per call.
 
 Subscribed SKUs (the customer's licences and seats), a user's licences, and licence updates.
-Bodies in and out are the service's camelCase dicts.
+Bodies in and out are the service's camelCase dicts. Both reads name every licence group: without
+licenseGroupIds Partner Center answers group1 only, "the default license group" (Learn, "Check which
+licenses are assigned to a user"), and a group2 licence (Minecraft, Store for Business) would be missed.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.partnercenter.csp.plugins.module_utils.api_client import CustomerEndpoints, collection_items
+
+# Every licence group, as the reads' licenseGroupIds query names them (repeated: licenseGroupIds=Group1&licenseGroupIds=Group2).
+ALL_LICENSE_GROUPS = {"licenseGroupIds": ["Group1", "Group2"]}
 
 
 def sku_from_api(item):
@@ -42,11 +47,11 @@ def update_body(assign_ids, remove_ids):
 class LicensesApi(CustomerEndpoints):
     def subscribed_skus(self):
         """The customer's SubscribedSku items (every licence group)."""
-        return collection_items(self.client.get(self.path("subscribedskus")))
+        return collection_items(self.client.get(self.path("subscribedskus"), params=ALL_LICENSE_GROUPS))
 
     def user_licenses(self, user_id):
-        """The License items of one active user."""
-        return collection_items(self.client.get(self.path("users", user_id, "licenses")))
+        """The License items of one active user (every licence group)."""
+        return collection_items(self.client.get(self.path("users", user_id, "licenses"), params=ALL_LICENSE_GROUPS))
 
     def update(self, user_id, assign_ids, remove_ids):
         """Assign and remove licences of one licence group for one user (201, the LicenseUpdate)."""

@@ -2,7 +2,8 @@
 # Copyright: Contributors to the partnercenter.csp project
 # Simplified BSD License (see https://opensource.org/licenses/BSD-2-Clause)
 
-"""When to retry and how long to wait: shared by the Partner Center client and the token provider."""
+"""When to retry, how long to wait, and which failed answers leave a write in doubt: shared by the Partner Center client and
+the token provider."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -14,6 +15,12 @@ import time
 # Answers worth another attempt (429 honours Retry-After first; 408 Request Timeout is a timeout).
 RETRY_STATUSES = (408, 429, 500, 502, 503, 504)
 BACKOFF_BASE = 0.5
+
+
+def may_hide_a_write(status):
+    """Whether a write answered with this status may have been committed all the same: any 5xx (a 500 or 503 can come
+    after the commit, a 502 or 504 is a gateway that lost the service's answer) or 408 (the service gave up waiting)."""
+    return status == 408 or 500 <= status < 600
 
 
 def backoff_delay(retry, cap, rand=random.random):

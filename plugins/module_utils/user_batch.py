@@ -101,6 +101,8 @@ def item_result(convergence, outcome, error=None):
     user = outcome.after or outcome.before or {}
     result = dict(user_principal_name=user.get("user_principal_name") or convergence.spec.label)
     result.update(outcome.result())
+    if outcome.warnings:
+        result["warnings"] = list(outcome.warnings)
     if error is not None:
         result["msg"] = error.message(with_label=False)
     return result

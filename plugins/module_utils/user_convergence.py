@@ -118,9 +118,10 @@ class UserConvergence:
             for facet in self.facets:
                 facet.apply(self.context, writer, self.plans[facet.name], state)
         except PartnerCenterError as error:
-            outcome = Outcome(before, state.user, writer.writes, state.password_set, facets_before, state.facets, failure=error)
+            outcome = Outcome(before, state.user, writer.writes, state.password_set, facets_before, state.facets, failure=error,
+                              warnings=state.warnings)
             raise ConvergenceFailure(error, outcome, self.spec.label)
-        return Outcome(before, state.user, writer.writes, state.password_set, facets_before, state.facets)
+        return Outcome(before, state.user, writer.writes, state.password_set, facets_before, state.facets, warnings=state.warnings)
 
 
 def converge(context, spec, current, check_mode):

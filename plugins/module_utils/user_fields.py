@@ -23,12 +23,12 @@ EXACT = "exact"
 CASEFOLD = "casefold"
 
 # Entra ID: local part of letters, digits and . - _ ! # ^ ~ ' (no leading or trailing dot),
-# a domain of dot-separated labels.
+# a domain of dot-separated labels. Every pattern ends in \Z, not $: $ also matches before a final newline.
 UPN_RE = re.compile(
     r"^(?!\.)[A-Za-z0-9.\-_!#^~']{1,64}(?<!\.)@"
-    r"(?=.{1,255}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+    r"(?=.{1,255}\Z)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\Z"
 )
-USAGE_LOCATION_RE = re.compile(r"^[A-Za-z]{2}$")
+USAGE_LOCATION_RE = re.compile(r"^[A-Za-z]{2}\Z")
 
 
 # One managed user field. option: the module option; api_key: Partner Center's JSON key; type: the

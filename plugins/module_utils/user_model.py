@@ -37,14 +37,15 @@ OBJECT_TYPE = {"objectType": "CustomerUser"}
 # ansible-core's own mask for no_log values, so users recognise it in a diff.
 PASSWORD_PLACEHOLDER = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
 
-GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# \Z, not $ (which also matches before a final newline): the whole string or nothing.
+GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 
 PASSWORD_POLICY = (
     "8 to 256 characters with characters from at least three of: lowercase letters, "
     "uppercase letters, digits, symbols; printable ASCII and spaces only (the Entra ID default policy)"
 )
 # Entra ID takes letters, digits, symbols and the blank space of ASCII in a password, no other Unicode character.
-PASSWORD_CHARACTERS_RE = re.compile(r"^[\x20-\x7e]*$")
+PASSWORD_CHARACTERS_RE = re.compile(r"^[\x20-\x7e]*\Z")
 
 
 def user_options_spec():

@@ -11,7 +11,10 @@ module: partnercenter_customer_sku_info
 short_description: Read a CSP customer's subscribed SKUs (licences and seats) through Partner Center
 version_added: 0.2.0
 description:
-  - Returns the SKUs a Microsoft CSP customer has subscribed to, with their seats, from C(GET /v1/customers/{customer}/subscribedskus).
+  - Returns the SKUs a Microsoft CSP customer has subscribed to, with their seats, from
+    C(GET /v1/customers/{customer}/subscribedskus?licenseGroupIds=Group1&licenseGroupIds=Group2).
+  - Both licence groups are asked for by name, since Partner Center answers only C(group1) (licences managed by Entra ID)
+    when none is named; C(group2) SKUs (such as Minecraft Education) are listed too, with RV(skus[].license_group_id) C(group2).
   - The part numbers and IDs it returns are what O(partnercenter.csp.partnercenter_customer_user#module:licenses) takes.
 options: {}
 extends_documentation_fragment:
@@ -22,9 +25,9 @@ notes:
   - "GDAP roles the signed-in agent needs in the customer tenant: Directory Readers, Global Reader, License Administrator
     or User Administrator."
 seealso:
-  - name: Get a list of available licenses
+  - name: Get a list of available licenses by license group
     description: The Partner Center call this module makes.
-    link: https://learn.microsoft.com/partner-center/developer/get-a-list-of-available-licenses
+    link: https://learn.microsoft.com/partner-center/developer/get-a-list-of-available-licenses-by-license-group
   - module: partnercenter.csp.partnercenter_customer_user
     description: Assigns the SKUs (O(partnercenter.csp.partnercenter_customer_user#module:licenses)).
 author:

@@ -125,9 +125,12 @@ notes:
     User Administrator for O(licenses); Privileged Role Administrator for O(directory_roles)."
   - A create answered with "already exists", because another run created the same user meanwhile, is followed by
     a fresh read, and the module converges on the user that exists instead of failing. When the create's first answer
-    was lost and its retry is answered "already exists", the user found is this task's own, and RV(action) is V(created).
-  - A write whose answer was lost and whose retries all failed may have been applied; the task then fails with
-    C(changed=true) and says so. Run it again, since it reads before it writes.
+    was lost, or was a server error (HTTP 5xx or 408, which can come after the commit), and its retry is answered
+    "already exists", the user found is this task's own, and RV(action) is V(created).
+  - A write whose answer was lost or was a server error (HTTP 5xx or 408), and whose retries all failed, may have been
+    applied; the task then fails with C(changed=true) and says so. Run it again, since it reads before it writes.
+  - Licences are read in both licence groups (C(group1), managed by Entra ID, and C(group2), such as Minecraft Education),
+    and each warning in a licence update's answer (C(licenseWarnings)) is passed on as a task warning.
 seealso:
   - module: partnercenter.csp.partnercenter_customer_user_info
   - module: partnercenter.csp.partnercenter_customer_users
@@ -242,7 +245,8 @@ writes:
     - C(operation) is V(create), V(restore), V(update) (with C(fields), the options written), V(reset_password),
       V(delete), V(update_licenses) (with C(license_group), C(assigned) and C(removed) part numbers), V(add_role) or
       V(remove_role) (with C(role)).
-    - C(uncertain=true) marks a write whose answer was lost and whose retries failed, so it may or may not have been applied.
+    - C(uncertain=true) marks a write whose answer was lost or was a server error (HTTP 5xx or 408) and whose retries
+      failed, so it may or may not have been applied.
   returned: always
   type: list
   elements: dict
@@ -339,6 +343,8 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.user_model impor
 
 
 def result_of(module, outcome):
+    for warning in outcome.warnings:
+        module.warn(warning)
     result = outcome.result()
     if module._diff:
         result["diff"] = outcome.diff()

@@ -183,6 +183,14 @@ results:
       description: Why the user failed.
       type: str
       returned: when RV(results[].action) is V(failed)
+    warnings:
+      description:
+        - What Partner Center warned about while converging the user (the C(licenseWarnings) of a licence update answer,
+          with code, message and service plans), one text each; each is also a task warning.
+      type: list
+      elements: str
+      returned: when Partner Center warned
+      sample: ["Partner Center warned about the group1 licence update of ada@contoso.onmicrosoft.com: ServicePlanDependency ..."]
 summary:
   description:
     - The user principal names by action. A user that failed is listed under RV(summary.failed) and also under what
@@ -255,6 +263,9 @@ def main():
     except PartnerCenterError as error:
         module.fail_from_error(error)
 
+    for result in batch.results:
+        for warning in result.get("warnings") or ():
+            module.warn(warning)
     output = dict(changed=batch.changed, results=batch.results, summary=batch.summary)
     if module._diff:
         output["diff"] = batch.diff

@@ -212,15 +212,21 @@ def test_a_write_that_cannot_be_known_fails_with_changed_and_one_that_was_refuse
     refused_path = r"^/v1/customers/%s/users/%s$" % (FABRIKAM, emulator.store.find_user(FABRIKAM, upn="refused@fabrikam.onmicrosoft.com")["id"])
     emulator.add_fault(kind="drop_after_commit", method="PATCH", path=doubt_path)
     emulator.add_fault(kind="status", status=500, method="PATCH", path=doubt_path, count=10)
-    emulator.add_fault(kind="status", status=503, method="PATCH", path=refused_path, count=10)
+    emulator.add_fault(kind="status", status=403, method="PATCH", path=refused_path, body=PC_403)
+    emulator.add_fault(kind="status", status=503, method="PATCH", path=r"^/v1/customers/%s/users/[^/]+$" % FABRIKAM, count=10)
     steps = [
         step("update: answer lost, every retry fails", USER, dict(customer_id=FABRIKAM, user_principal_name="doubt@fabrikam.onmicrosoft.com",
                                                                   display_name="After", **FAST)),
-        step("update: every attempt refused before it was processed", USER, dict(
+        step("update: refused (403)", USER, dict(
+            customer_id=FABRIKAM, user_principal_name="refused@fabrikam.onmicrosoft.com", display_name="After", **FAST)),
+        step("update: every attempt answered 503, which may come after a commit", USER, dict(
             customer_id=FABRIKAM, user_principal_name="refused@fabrikam.onmicrosoft.com", display_name="After", **FAST)),
     ]
     results, marks, _completed = run_steps(run_playbook, tmp_path / "run", steps)
-    doubt, refused = results
+    doubt, refused, server_errors = results
+    assert server_errors["failed"] and server_errors["changed"] is True, server_errors
+    assert server_errors["writes"] == [{"operation": "update", "fields": ["display_name"], "uncertain": True}]
+    assert "may have been applied" in server_errors["msg"] and "HTTP 503" in server_errors["msg"]
     assert doubt["failed"] and doubt["changed"] is True, doubt
     assert "may have been applied" in doubt["msg"]
     assert doubt["writes"] == [{"operation": "update", "fields": ["display_name"], "uncertain": True}]
@@ -228,6 +234,54 @@ def test_a_write_that_cannot_be_known_fails_with_changed_and_one_that_was_refuse
     assert refused["failed"] and refused["changed"] is False and refused["writes"] == [], refused
     assert "may have been applied" not in refused["msg"]
     assert committed(step_requests(emulator.requests(), marks, 1)) == []
+
+
+ROLE_MEMBERS_PATH = r"^/v1/customers/%s/directoryroles/[^/]+/usermembers$"
+
+
+def test_a_write_committed_then_answered_with_a_server_error_is_reported(emulator, run_playbook, tmp_path):
+    """Issue 15, section 3: a create answered 500 after the commit, then "already exists" on the retry, is this task's
+    create; a delete answered 503 after the commit, then 404, is this task's delete; a role member add answered 408
+    after the commit, then "already exists", is this task's add. The service here does not deduplicate the retry."""
+    emulator.store.add_users(FABRIKAM, [{"userPrincipalName": "doomed@fabrikam.onmicrosoft.com", "displayName": "Doomed"},
+                                        {"userPrincipalName": "promoted@fabrikam.onmicrosoft.com", "displayName": "Promoted"}])
+    emulator.configure(replay_dedup=False)
+    emulator.add_fault(kind="status_after_commit", status=500, method="POST", path=USERS_PATH % FABRIKAM)
+    emulator.add_fault(kind="status_after_commit", status=503, method="DELETE", path=USER_PATH % FABRIKAM)
+    emulator.add_fault(kind="status_after_commit", status=408, method="POST", path=ROLE_MEMBERS_PATH % FABRIKAM)
+    steps = [
+        step("create answered 500 after the commit", USER, new_user(FABRIKAM, "created500@fabrikam.onmicrosoft.com")),
+        add_fault_step("the next create too", "{'kind': 'status_after_commit', 'status': 500, 'method': 'POST', 'path': '%s'}"
+                       % (USERS_PATH % FABRIKAM)),
+        step("bulk: the same", USERS, dict(customer_id=FABRIKAM, users=[dict(
+            user_principal_name="bulk500@fabrikam.onmicrosoft.com", display_name="Bulk", usage_location="SE", password=PASSWORD)], **FAST)),
+        step("delete answered 503 after the commit", USER, dict(customer_id=FABRIKAM, user_principal_name="doomed@fabrikam.onmicrosoft.com",
+                                                                state="absent", **FAST)),
+        step("role member add answered 408 after the commit", USER, dict(
+            customer_id=FABRIKAM, user_principal_name="promoted@fabrikam.onmicrosoft.com", directory_roles=dict(add=["User Administrator"]),
+            **FAST)),
+    ]
+    results, marks, _completed = run_steps(run_playbook, tmp_path / "run", steps)
+    log = emulator.requests()
+    created, _fault, bulk, deleted, promoted = results
+    for result in (created, bulk["results"][0]):
+        assert not result.get("failed") and result["changed"] is True and result["action"] == "created", result
+        assert result["writes"] == [{"operation": "create"}], result
+    assert bulk["changed"] is True and bulk["summary"]["created"] == ["bulk500@fabrikam.onmicrosoft.com"], bulk
+    for index in (0, 2):
+        posts = [e for e in partner_center(step_requests(log, marks, index)) if e["method"] == "POST"]
+        assert [(p["status"], p["committed"]) for p in posts] == [(500, True), (400, False)], posts
+    assert not deleted.get("failed") and deleted["changed"] is True and deleted["action"] == "deleted", deleted
+    assert deleted["writes"] == [{"operation": "delete"}]
+    deletes = [e for e in partner_center(step_requests(log, marks, 3)) if e["method"] == "DELETE"]
+    assert [(d["status"], d["committed"]) for d in deletes] == [(503, True), (404, False)], deletes
+    assert not promoted.get("failed") and promoted["changed"] is True and promoted["action"] == "updated", promoted
+    assert promoted["writes"] == [{"operation": "add_role", "role": "User Administrator"}], promoted
+    assert promoted["user"]["directory_roles"] == ["User Administrator"]
+    adds = [e for e in partner_center(step_requests(log, marks, 4)) if e["method"] == "POST"]
+    assert [(a["status"], a["committed"]) for a in adds] == [(408, True), (400, False)], adds
+    upns = [u["userPrincipalName"] for u in emulator.store.admin_users(FABRIKAM) if u["state"] == "active"]
+    assert sorted(upns) == ["bulk500@fabrikam.onmicrosoft.com", "created500@fabrikam.onmicrosoft.com", "promoted@fabrikam.onmicrosoft.com"]
 
 
 def test_the_same_user_twice_in_the_bulk_module_is_refused_before_any_write(emulator, run_playbook, tmp_path):

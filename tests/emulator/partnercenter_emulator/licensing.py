@@ -10,6 +10,9 @@ from __future__ import annotations
 from .errors import invalid
 
 LICENSE_GROUPS = ("group1", "group2")
+# What a read that names no licence group answers: "the examples shown here return licenses assigned from group1, the
+# default license group" (Learn: check-which-licenses-are-assigned-to-a-user); the plain subscribedskus recording agrees.
+DEFAULT_LICENSE_GROUPS = frozenset(["group1"])
 _COUNTS = ("totalUnits", "activeUnits", "suspendedUnits", "warningUnits", "consumedUnits")
 _PRODUCT_ORDER = ("id", "name", "skuPartNumber", "targetType", "licenseGroupId")
 

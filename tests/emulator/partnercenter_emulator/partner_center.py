@@ -11,7 +11,7 @@ import re
 import urllib.parse
 
 from . import store as st
-from .licensing import license_groups
+from .licensing import DEFAULT_LICENSE_GROUPS, license_groups
 from .wire import Response, json_response, raw_json_response
 
 READ_ROLES = ("Directory Readers", "Global Reader", "User Administrator")
@@ -223,7 +223,7 @@ class PartnerCenterService(object):
 
     def _licenses(self, request, route):
         groups = license_groups(request.query.get("licenseGroupIds"))
-        items = self.store.license_items(route.customer_id, route.user_id, groups)
+        items = self.store.license_items(route.customer_id, route.user_id, DEFAULT_LICENSE_GROUPS if groups is None else groups)
         return json_response(200, _collection(items), bom=True, replayable=True)
 
     def _licenseupdates(self, request, route):

@@ -29,10 +29,17 @@ PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SEED = os.path.join(os.path.dirname(PACKAGE_DIR), "seeds", "default.json")
 FIXTURES_DIR = os.path.join(os.path.dirname(os.path.dirname(PACKAGE_DIR)), "fixtures", "recorded")
 MAX_BODY = 64 * 1024 * 1024
-FAULT_KINDS = ("status", "drop_after_commit", "drop_before", "delay", "garble_after_commit", "truncate_after_commit")
+FAULT_KINDS = ("status", "drop_after_commit", "drop_before", "delay", "garble_after_commit", "truncate_after_commit",
+               "status_after_commit", "license_warning")
 CHAOS_KINDS = ("429_seconds", "429_date", "500", "502", "503", "504", "drop_after_commit", "read_timeout", "401")
 # Chaos kinds taken only when asked for by name (not among the defaults).
-OPTIONAL_CHAOS_KINDS = ("garble_after_commit", "truncate_after_commit")
+OPTIONAL_CHAOS_KINDS = ("garble_after_commit", "truncate_after_commit", "500_after_commit", "503_after_commit", "408_after_commit")
+# status_after_commit: the statuses a service answers after it committed (a server error, a gateway or request timeout).
+AFTER_COMMIT_STATUSES = (408, 500, 502, 503, 504)
+# What license_warning adds to a licence update answer when the rule gives none (a LicenseWarning: code, message,
+# servicePlans; license-resources on Learn). The code and text are made up: no recording of a warning exists.
+DEFAULT_LICENSE_WARNING = {"code": "ServicePlanDependency", "message": "Injected warning: a service plan of this licence was not "
+                           "enabled because a plan it depends on is not assigned.", "servicePlans": ["EXCHANGE_S_ENTERPRISE"]}
 # What garble_after_commit answers instead of the body it committed: a gateway's page, not JSON.
 GARBLED_BODY = b"<html><head><title>Bad Gateway</title></head><body>upstream answer lost</body></html>"
 SERVICES = ("partnercenter", "entra")
@@ -102,6 +109,10 @@ class FaultTable(object):
                 raise ValueError("retry_after must be seconds or an HTTP-date string")
             if rule.get("headers") is not None and not isinstance(rule["headers"], dict):
                 raise ValueError("headers must be an object")
+        if kind == "status_after_commit" and rule.get("status") not in AFTER_COMMIT_STATUSES:
+            raise ValueError("a status_after_commit fault needs a status of %s" % ", ".join(str(s) for s in AFTER_COMMIT_STATUSES))
+        if kind == "license_warning" and rule.get("warning") is not None and not isinstance(rule["warning"], dict):
+            raise ValueError("warning must be a LicenseWarning object")
         if kind == "delay":
             seconds = rule.get("seconds")
             if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
@@ -282,6 +293,8 @@ class Chaos(object):
             # HTTP-dates have whole seconds: the next whole second plus one is 1 to 2 s ahead.
             return {"name": name, "kind": "status", "status": 429,
                     "retry_after": email.utils.formatdate(math.ceil(time.time()) + 1, usegmt=True)}
+        if name.endswith("_after_commit") and name[:3].isdigit():
+            return {"name": name, "kind": "status_after_commit", "status": int(name[:3])}
         if name.isdigit() and name != "401":
             return {"name": name, "kind": "status", "status": int(name)}
         if name == "401":
@@ -656,6 +669,11 @@ class Emulator(object):
             response = Response(response.status, GARBLED_BODY, [("Content-Type", "text/html")], response.replayable)
         if kind == "truncate_after_commit":
             raise _CutShort(self._respond(service, request, response))
+        if kind == "status_after_commit":
+            response = self._fault_response(service, fault)
+            self.log.update(entry, status=response.status)
+        if kind == "license_warning" and isinstance(route, Route) and route.operation == "licenseupdates" and response.status == 201:
+            response = _with_license_warning(response, fault.get("warning") or DEFAULT_LICENSE_WARNING)
         return self._respond(service, request, response)
 
     def _respond(self, service, request, response):
@@ -729,6 +747,13 @@ class Emulator(object):
                    ("MS-CorrelationId", request.header("MS-CorrelationId") or str(uuid.uuid4())),
                    ("MS-CV", "%s.0" % uuid.uuid4().hex[:22]), ("MS-ServerId", "030011719")]
         return Response(response.status, response.body, response.headers + headers, response.replayable)
+
+
+def _with_license_warning(response, warning):
+    """The licence update answer with one more entry in licenseWarnings."""
+    body = json.loads(response.body.decode("utf-8-sig"))
+    body["licenseWarnings"] = list(body.get("licenseWarnings") or []) + [warning]
+    return json_response(response.status, body, bom=True, replayable=response.replayable)
 
 
 def _created_id(response):

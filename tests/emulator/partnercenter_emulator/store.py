@@ -25,7 +25,7 @@ from . import catalog
 from .directory_roles import DirectoryRole, parse_user_member
 from .errors import (INVALID_PROPERTY, LICENSE_QUOTA_EXCEEDED, TENANT_NOT_FOUND, USER_NOT_FOUND,  # noqa: F401  pylint: disable=unused-import
                      StoreError, invalid, not_found)
-from .licensing import SubscribedSku, parse_license_update
+from .licensing import DEFAULT_LICENSE_GROUPS, LICENSE_GROUPS, SubscribedSku, parse_license_update
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
@@ -201,7 +201,7 @@ class Customer(object):
         self.upns = {}              # upn (lower) -> User, active and soft-deleted alike
         self.seqs = {ACTIVE: [], INACTIVE: []}   # sorted creation sequence numbers per state
         self.skus = {}              # SKU id (lower) -> SubscribedSku, in the order added
-        self.skus_raw = None        # recorded bytes of the SKU list while it is as recorded
+        self.skus_raw = None        # (licence groups asked or None, recorded bytes) of the SKU list while it is as recorded
         self.roles = roles          # role id (lower) -> DirectoryRole, in tenant order
 
     def render(self):
@@ -727,18 +727,30 @@ class Store(object):
             pristine = not customer.skus
             for item in body["items"]:
                 self.add_subscribed_sku(cid, item)
-            customer.skus_raw = raw if pristine else None
+            # A body with a group2 SKU answered licenseGroupIds=Group1&licenseGroupIds=Group2 (a plain request gets group1
+            # only); one without answered the plain URL.
+            groups = set(k.group for k in customer.skus.values())
+            recorded_for = frozenset(LICENSE_GROUPS) if groups - DEFAULT_LICENSE_GROUPS else None
+            customer.skus_raw = (recorded_for, raw) if pristine else None
 
     def subscribed_skus(self, cid, groups=None):
         """The customer's SKUs as served (optionally only those of the given lower-case licence groups)."""
-        return self.sku_listing(cid, groups)[0]
-
-    def sku_listing(self, cid, groups=None):
-        """(SKUs as served, the recorded bytes when they still describe exactly this answer, else None)."""
         with self._lock:
             customer = self._customer(cid)
-            chosen = [k for k in customer.skus.values() if groups is None or k.group in groups]
-            raw = customer.skus_raw if len(chosen) == len(customer.skus) else None
+            return [copy.deepcopy(k.render()) for k in customer.skus.values() if groups is None or k.group in groups]
+
+    def sku_listing(self, cid, asked=None):
+        """(SKUs as served to a request that asked for the licence groups `asked` (None: none asked, so the default
+        group, as Learn's get-a-list-of-available-licenses and the recording GetCustomerSubscribedSkus say), the recorded
+        bytes when they were recorded for that very request and still describe this answer, else None)."""
+        groups = DEFAULT_LICENSE_GROUPS if asked is None else asked
+        with self._lock:
+            customer = self._customer(cid)
+            chosen = [k for k in customer.skus.values() if k.group in groups]
+            raw = None
+            if customer.skus_raw is not None and len(chosen) == len(customer.skus):
+                recorded_for, recorded = customer.skus_raw
+                raw = recorded if recorded_for == (None if asked is None else frozenset(asked)) else None
             return [copy.deepcopy(k.render()) for k in chosen], raw
 
     def user_licenses(self, cid, uid):
@@ -800,8 +812,13 @@ class Store(object):
                 self._release(customer, user, sku)
             for sku, excluded in assign:
                 self._grant(customer, user, sku, excluded)
-            return {"licensesToAssign": [{"skuId": sku.id} for sku, ignored in assign], "licenseWarnings": [],
-                    "attributes": {"objectType": "LicenseUpdate"}}
+            answer = {"licensesToAssign": [{"skuId": sku.id} for sku, ignored in assign]}
+            if remove:
+                # Echoed as sent (the LicenseUpdate resource has licensesToRemove; the recorded answer to an update
+                # without removals, UpdateUserLicense.json, leaves the key out).
+                answer["licensesToRemove"] = [sku.id for sku in remove]
+            answer.update({"licenseWarnings": [], "attributes": {"objectType": "LicenseUpdate"}})
+            return answer
 
     @staticmethod
     def _check_seat(customer, sku):

@@ -14,6 +14,7 @@ E3 = "05e9a617-0261-4cee-bb44-138d3ef5d965"
 BUSINESS = "f245ecc8-75af-4f8e-b61f-27d8114de5f3"
 EMS = "efccb6f7-5641-4e0e-bd10-b4976e1bf68e"
 MINECRAFT = "984df360-9a74-4647-8cf8-696749f6247a"
+ALL_GROUPS = "?licenseGroupIds=Group1&licenseGroupIds=Group2"
 
 
 def update(api, user_id, assign=(), remove=None, customer=None, token="valid", raw=None):
@@ -41,6 +42,9 @@ def test_subscribed_skus_of_the_default_seed(api):
     response = api.call("GET", "/customers/%s/subscribedskus" % api.customer)
     listing = body(response)
     assert set(listing) == {"totalCount", "items", "attributes"} and listing["attributes"] == {"objectType": "Collection"}
+    # No licenseGroupIds: group1 only, "the default license group" (Learn), as the plain recording holds.
+    assert listing["totalCount"] == len(listing["items"]) == 3
+    listing = body(api.call("GET", "/customers/%s/subscribedskus?licenseGroupIds=Group1&licenseGroupIds=Group2" % api.customer))
     assert listing["totalCount"] == len(listing["items"]) == 4
     e3 = listing["items"][0]
     assert list(e3) == ["availableUnits", "activeUnits", "consumedUnits", "suspendedUnits", "totalUnits", "warningUnits",
@@ -51,14 +55,14 @@ def test_subscribed_skus_of_the_default_seed(api):
     assert e3["attributes"] == {"objectType": "SubscribedSku"} and e3["servicePlans"]
     units = dict((s["productSku"]["skuPartNumber"], s["totalUnits"]) for s in listing["items"])
     assert units == {"SPE_E3": 25, "O365_BUSINESS_PREMIUM": 10, "EMS": 5, "CFQ7TTC0K5DR/0002": 3}
-    assert skus(api, customer=api.empty_customer).keys() == skus(api).keys()
+    assert skus(api, ALL_GROUPS, customer=api.empty_customer).keys() == skus(api, ALL_GROUPS).keys()
     # The seed spells out the same set the catalogue has (generate_customers uses the catalogue).
     assert api.emu.seed["customers"][0]["subscribed_skus"] == catalog.default_subscribed_skus()
 
 
 def test_license_group_filter_is_case_insensitive(api):
     assert list(skus(api, "?licenseGroupIds=Group2")) == [MINECRAFT]
-    assert list(skus(api, "?licenseGroupIds=GROUP1")) == [E3, BUSINESS, EMS]
+    assert list(skus(api, "?licenseGroupIds=GROUP1")) == [E3, BUSINESS, EMS] == list(skus(api))
     assert len(skus(api, "?licenseGroupIds=Group1&licenseGroupIds=group2")) == 4
     assert_error(api.call("GET", "/customers/%s/subscribedskus?licenseGroupIds=Group9" % api.customer), 400, 3000, "Group9")
 
@@ -79,6 +83,7 @@ def test_assign_then_read_then_remove_with_seat_accounting(api):
     assert body(api.call("GET", api.users_path(user_id=DANIEL) + "/licenses?licenseGroupIds=Group2"))["items"] == []
     removed = update(api, DANIEL, remove=[EMS])
     assert removed.status_code == 201 and body(removed)["licensesToAssign"] == []
+    assert body(removed)["licensesToRemove"] == [EMS], "the removals are echoed as sent"
     assert skus(api)[EMS]["consumedUnits"] == 0 and api.emu.store.user_licenses(api.customer, DANIEL) == []
 
 
@@ -111,7 +116,7 @@ def test_out_of_seats_is_400_60012_and_changes_nothing(emu, api):
     users = emu.store.generate_users(api.empty_customer, 4, prefix="seat")
     for user in users[:3]:
         assert update(api, user.id, assign=[MINECRAFT], customer=api.empty_customer).status_code == 201
-    assert skus(api, customer=api.empty_customer)[MINECRAFT]["availableUnits"] == 0
+    assert skus(api, ALL_GROUPS, customer=api.empty_customer)[MINECRAFT]["availableUnits"] == 0
     error = assert_error(update(api, users[3].id, assign=[MINECRAFT], customer=api.empty_customer), 400, 60012, "run out of licenses")
     assert len(error["data"]) == 1 and error["data"][0].startswith("LicenseQuotaExceededException : ")
     assert MINECRAFT in error["data"][0]
@@ -192,3 +197,26 @@ def test_seeded_licences_and_control_endpoints(emu, api):
     assert api.admin("POST", "/customers/%s/subscribedskus" % api.empty_customer, {"productSku": {}}).status_code == 400
     emu.reset()
     assert [s["productSku"]["id"] for s in emu.store.subscribed_skus(api.empty_customer)] == [E3, BUSINESS, EMS, MINECRAFT]
+
+
+def test_a_user_licence_read_without_a_group_leaves_group2_out(api):
+    assert update(api, DANIEL, assign=[MINECRAFT]).status_code == 201
+    assert update(api, DANIEL, assign=[EMS]).status_code == 201
+    plain = body(api.call("GET", api.users_path(user_id=DANIEL) + "/licenses"))["items"]
+    assert [item["productSku"]["id"] for item in plain] == [EMS], "group1, the default license group (Learn)"
+    both = body(api.call("GET", api.users_path(user_id=DANIEL) + "/licenses" + ALL_GROUPS))["items"]
+    assert sorted(item["productSku"]["id"] for item in both) == sorted([MINECRAFT, EMS])
+
+
+def test_license_warning_fault_adds_a_warning_to_the_update_answer(api):
+    emu = api.emu
+    emu.add_fault(method="POST", path="/licenseupdates$", kind="license_warning")
+    warned = body(update(api, DANIEL, assign=[EMS]))
+    assert [set(w) for w in warned["licenseWarnings"]] == [{"code", "message", "servicePlans"}]
+    assert api.emu.store.user_licenses(api.customer, DANIEL) == [EMS], "the update is made all the same"
+    mine = {"code": "Custom", "message": "Told so.", "servicePlans": []}
+    emu.add_fault(method="POST", path="/licenseupdates$", kind="license_warning", warning=mine)
+    assert body(update(api, DANIEL, assign=[E3]))["licenseWarnings"] == [mine]
+    assert body(update(api, DANIEL, assign=[BUSINESS]))["licenseWarnings"] == [], "one use only"
+    with pytest.raises(ValueError, match="warning"):
+        emu.add_fault(kind="license_warning", warning="text")

@@ -178,3 +178,42 @@ def test_invalid_fault_rules_are_rejected(emu, api, rule):
     with pytest.raises(ValueError):
         emu.add_fault(**rule)
     assert emu.faults.rules() == []
+
+
+@pytest.mark.parametrize("status", [500, 503, 408])
+def test_status_after_commit_commits_then_answers_the_status(emu, api, status):
+    emu.add_fault(method="POST", path=USERS_RE, kind="status_after_commit", status=status)
+    request_id = str(uuid.uuid4())
+    count = emu.store.count(api.customer)
+    answered = api.create("after.commit@contoso.onmicrosoft.com", headers={"MS-RequestId": request_id})
+    assert answered.status_code == status and body(answered)["code"] == status
+    created = emu.store.find_user(api.customer, upn="after.commit@contoso.onmicrosoft.com")
+    assert created is not None and emu.store.count(api.customer) == count + 1
+    retried = api.create("after.commit@contoso.onmicrosoft.com", headers={"MS-RequestId": request_id})
+    assert retried.status_code == 201 and body(retried)["id"] == created["id"], "the replay of the committed 201"
+    entries = pc_log(emu)
+    assert [(e["fault"], e["status"], e["committed"], e["replayed"]) for e in entries] == [
+        ("status_after_commit", status, True, False), (None, 201, False, True)]
+    assert entries[0]["resource_id"] == created["id"]
+    # Without replay, the retry is answered "already exists".
+    emu.configure(replay_dedup=False)
+    emu.add_fault(method="POST", path=USERS_RE, kind="status_after_commit", status=status)
+    assert api.create("again.commit@contoso.onmicrosoft.com", headers={"MS-RequestId": request_id}).status_code == status
+    assert api.create("again.commit@contoso.onmicrosoft.com", headers={"MS-RequestId": request_id}).status_code == 400
+
+
+def test_status_after_commit_needs_a_status_a_service_answers_after_committing(emu):
+    for status in (None, 200, 404, 429):
+        with pytest.raises(ValueError, match="status_after_commit"):
+            emu.add_fault(kind="status_after_commit", status=status)
+
+
+@pytest.mark.parametrize("name, status", [("500_after_commit", 500), ("503_after_commit", 503), ("408_after_commit", 408)])
+def test_chaos_status_after_commit(emu, api, name, status):
+    api.token("valid")
+    emu.configure(chaos={"seed": 3, "rate": 1, "kinds": [name], "methods": ["post"]})
+    assert api.create("chaos.commit@contoso.onmicrosoft.com").status_code == status
+    emu.configure(chaos=None)
+    assert emu.store.find_user(api.customer, upn="chaos.commit@contoso.onmicrosoft.com") is not None
+    entry = pc_log(emu)[-1]
+    assert (entry["fault"], entry["status"], entry["committed"]) == (name, status, True)

@@ -275,6 +275,10 @@ def test_fail_from_error():
     (dict(customer_id="46a62ece-10ad-42e5-b3f1-b2ed53e6fc0"), "customer_id"),
     (dict(customer_domain="contoso"), "customer_domain"),
     (dict(customer_domain="contoso .onmicrosoft.com"), "customer_domain"),
+    # A trailing newline is no part of a GUID ($ would have matched before it); a line break is no part of a domain.
+    (dict(customer_id="46a62ece-10ad-42e5-b3f1-b2ed53e6fc08\n"), "customer_id"),
+    (dict(customer_domain="contoso.onmicrosoft\n.com"), "customer_domain"),
+    (dict(customer_domain="contoso.onmicrosoft.com\tfabrikam.com"), "customer_domain"),
 ])
 def test_malformed_customer_options_are_refused_naming_the_option(params, option):
     with pytest.raises(UserInputError) as raised:

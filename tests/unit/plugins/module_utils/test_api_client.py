@@ -192,33 +192,57 @@ def test_a_write_answered_2xx_is_a_write_even_when_its_body_cannot_be_read(make_
         assert "Secret-Pa" not in client.warnings[0]
 
 
-@pytest.mark.parametrize("lost", [
+REFUSED = response(400, {"code": 3000, "description": "refused"})
+
+
+@pytest.mark.parametrize("doubtful", [
     TransportError(TransportError.TIMEOUT, "read timed out after 30 s"),
     TransportError(TransportError.CONNECTION, "connection closed without response"),
     response(502, b""),
     response(504, b""),
+    # A server error or a request timeout can come after the service committed the write (issue 15, section 3).
+    response(500, {"code": 500, "description": "boom"}),
+    response(503, b""),
+    response(503, b"", {"Retry-After": "1"}),
+    response(408, b""),
 ])
-def test_a_write_that_fails_after_a_lost_answer_may_have_been_applied(make_client, lost):
-    client, transport, dummy = make_client(lost, response(500, {"code": 500, "description": "boom"}))
+def test_a_write_that_fails_after_an_answer_that_may_hide_a_commit_may_have_been_applied(make_client, doubtful):
+    client, transport, dummy = make_client(doubtful, REFUSED)
     with pytest.raises(PartnerCenterError) as caught:
         client.post(USERS, {"a": 1})
-    assert caught.value.may_have_written is True
+    assert caught.value.may_have_written is True and caught.value.status == 400
     assert "may have been applied" in str(caught.value)
+
+
+@pytest.mark.parametrize("status, attempts", [(500, 4), (503, 4), (408, 4), (501, 1)])
+def test_a_write_answered_only_with_server_errors_may_have_been_applied(make_client, status, attempts):
+    client, transport, dummy = make_client(response(status, b""))
+    with pytest.raises(PartnerCenterError) as caught:
+        client.delete(USERS + "/x")
+    assert caught.value.may_have_written is True and caught.value.status == status
+    assert len(transport.calls) == attempts
 
 
 @pytest.mark.parametrize("first", [
     TransportError(TransportError.CONNECTION, "cannot connect (refused)", sent=False),
     TransportError(TransportError.TIMEOUT, "connecting timed out", sent=False),
-    response(503, b""),
     response(429, None, {"Retry-After": "1"}),
-    response(408, b""),
+    response(401, b""),
 ])
 def test_a_write_refused_before_it_was_processed_was_not_applied(make_client, first):
-    client, transport, dummy = make_client(first, response(500, {"code": 500, "description": "boom"}))
+    client, transport, dummy = make_client(first, REFUSED)
     with pytest.raises(PartnerCenterError) as caught:
         client.post(USERS, {"a": 1})
     assert caught.value.may_have_written is False
     assert "may have been applied" not in str(caught.value)
+
+
+@pytest.mark.parametrize("status", [500, 503, 408, 502])
+def test_a_read_answered_with_a_server_error_is_never_in_doubt(make_client, status):
+    client, transport, dummy = make_client(response(status, b""))
+    with pytest.raises(PartnerCenterError) as caught:
+        client.get(USERS)
+    assert caught.value.may_have_written is False
 
 
 def test_a_read_whose_answer_was_lost_is_never_in_doubt(make_client):

@@ -12,6 +12,7 @@ import pytest
 from ansible_collections.partnercenter.csp.plugins.module_utils.customer_context import CustomerContext
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError, UserInputError
 from ansible_collections.partnercenter.csp.plugins.module_utils.facets import ConvergenceFailure
+from ansible_collections.partnercenter.csp.plugins.module_utils.license_facet import license_warnings
 from ansible_collections.partnercenter.csp.plugins.module_utils.user_batch import summarize
 from ansible_collections.partnercenter.csp.plugins.module_utils.user_convergence import UserConvergence, UserSpec, find_user
 from ansible_collections.partnercenter.csp.tests.unit.fake_apis import (
@@ -330,3 +331,18 @@ def test_a_licence_update_in_doubt_that_the_read_does_not_confirm_fails_as_uncer
     with pytest.raises(ConvergenceFailure) as caught:
         tenant.run(licenses=dict(add=["SPE_E3"]))
     assert caught.value.outcome.changed and caught.value.outcome.writes[0].uncertain
+
+
+def test_license_warnings_become_one_text_each_naming_the_user_and_group():
+    answer = {"licensesToAssign": [{"skuId": "x"}], "licenseWarnings": [
+        {"code": "PlanDependency", "message": "Yammer needs Exchange.", "servicePlans": ["YAMMER_ENTERPRISE", "EXCHANGE_S_STANDARD"]},
+        {"message": "No code."}, "bare text", {}]}
+    assert license_warnings(answer, "ada@contoso.onmicrosoft.com", "group1") == [
+        "Partner Center warned about the group1 licence update of ada@contoso.onmicrosoft.com: PlanDependency Yammer needs "
+        "Exchange. (service plans: YAMMER_ENTERPRISE, EXCHANGE_S_STANDARD)",
+        "Partner Center warned about the group1 licence update of ada@contoso.onmicrosoft.com: No code.",
+        "Partner Center warned about the group1 licence update of ada@contoso.onmicrosoft.com: bare text",
+        "Partner Center warned about the group1 licence update of ada@contoso.onmicrosoft.com: (no text)"]
+    # The recorded answer has an empty list; an answer that could not be read (None) or check mode has none.
+    for quiet in ({"licenseWarnings": []}, {"licenseWarnings": None}, None, {}):
+        assert license_warnings(quiet, "ada", "group2") == []

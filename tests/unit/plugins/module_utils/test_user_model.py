@@ -52,6 +52,32 @@ def test_malformed_options_are_refused_naming_the_option(overrides, option):
     assert option in str(raised.value)
 
 
+@pytest.mark.parametrize("overrides, option", [
+    (dict(user_id="482e2152-4b49-48ec-b715-823365ce3d4c\n"), "user_id"),
+    (dict(user_principal_name="ada@contoso.onmicrosoft.com\n"), "user_principal_name"),
+    (dict(usage_location="US\n"), "usage_location"),
+    (dict(password="Correct-Horse-7\n"), "password"),
+])
+def test_a_trailing_newline_is_refused_naming_the_option(overrides, option):
+    """Every pattern matches the whole string: with ^...$, re.match also took a value ending in a newline."""
+    with pytest.raises(UserInputError) as raised:
+        user_model.validate_user_options(options(**overrides))
+    assert str(raised.value).startswith(option)
+
+
+@pytest.mark.parametrize("pattern, value", [
+    (user_model.GUID_RE, "482e2152-4b49-48ec-b715-823365ce3d4c"),
+    (user_model.PASSWORD_CHARACTERS_RE, "Correct-Horse-7"),
+    (user_model.FIELDS_BY_OPTION["user_principal_name"].pattern, "ada@contoso.onmicrosoft.com"),
+    (user_model.FIELDS_BY_OPTION["usage_location"].pattern, "US"),
+])
+def test_each_input_pattern_matches_the_value_and_not_the_value_with_a_trailing_newline(pattern, value):
+    assert pattern.match(value)
+    for suffix in ("\n", "\r\n", " \n"):
+        assert not pattern.match(value + suffix) and not pattern.search(value + suffix)
+    assert not user_model.is_guid("482e2152-4b49-48ec-b715-823365ce3d4c\n")
+
+
 @pytest.mark.parametrize("password", ["Zürich-Straße-7", "Pass-word-1\u00a0", "Pass\tword-1", "Pässwörd-Ünïcödé", "Emoji-Pass-1-\U0001f511"])
 def test_passwords_with_characters_entra_id_refuses_are_refused(password):
     """Entra ID takes printable ASCII and the blank space only; anything else is refused before any request."""
