@@ -6,6 +6,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 import sys
 import threading
 import types
@@ -14,7 +15,7 @@ import pytest
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.partnercenter.csp.plugins.module_utils import token_endpoint
+from ansible_collections.partnercenter.csp.plugins.module_utils import api_client, token_endpoint
 from ansible_collections.partnercenter.csp.plugins.module_utils.api_client import PartnerCenterClient
 from ansible_collections.partnercenter.csp.plugins.module_utils.auth import PARTNER_CENTER_SCOPE, TokenProvider
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError
@@ -138,11 +139,11 @@ def test_every_token_is_registered_before_use(msal):
     recorder = Recorder()
 
     class SpyCache:
-        def get(self, key):
-            return None
+        def lookup(self, key):
+            return None, None
 
-        def put(self, key, token, expires_on):
-            recorder.events.append(("put", token))
+        def record(self, key, token, expires_on, lineage=None):
+            recorder.events.append(("record", token, lineage))
 
         def drop(self, key, access_token=None):
             pass
@@ -153,23 +154,27 @@ def test_every_token_is_registered_before_use(msal):
     tokens = provider(register_secret=recorder.register, cache=SpyCache())
     tokens.get_token()
     assert set(recorder.secrets) == {ACCESS, ROTATED, "eyJ-ID-TOKEN"}
-    assert recorder.events[-1] == ("put", ACCESS), "registered before it is stored"
-    assert tokens.new_refresh_token == ROTATED
+    assert recorder.events[-1] == ("record", ACCESS, {"configured_first_seen": NOW,
+                                                      "newest": {"refresh_token": ROTATED, "first_seen": NOW}}), \
+        "registered before it is stored"
+    assert tokens.newest_refresh_token == ROTATED
 
 
 def test_cached_token_is_registered_and_used_without_msal(monkeypatch, tmp_path):
     path = str(tmp_path / "c" / "tokens.json")
     monkeypatch.setitem(sys.modules, "msal", FakeMsal().module)
-    first = provider(cache=TokenCache(path, clock=lambda: NOW))
+    first = provider(cache=TokenCache(path, clock=lambda: NOW), rotate=False)
     first.get_token()
     monkeypatch.setitem(sys.modules, "msal", None)  # any import of msal would now fail
+    monkeypatch.delitem(sys.modules, "ansible_collections.partnercenter.csp.plugins.module_utils.token_endpoint", raising=False)
     recorder = Recorder()
     second = provider(cache=TokenCache(path, clock=lambda: NOW), register_secret=recorder.register)
     assert second.get_token() == ACCESS
     assert second.token_requests == 0 and recorder.secrets == [ACCESS]
+    assert "ansible_collections.partnercenter.csp.plugins.module_utils.token_endpoint" not in sys.modules
     with open(path) as handle:
         text = handle.read()
-    assert REFRESH_TOKEN not in text and ROTATED not in text
+    assert REFRESH_TOKEN not in text and ROTATED not in text, "rotation off: no refresh token on disk"
 
 
 def test_cache_isolation_between_refresh_tokens(msal, tmp_path):
@@ -418,6 +423,9 @@ def test_a_refused_refresh_token_is_not_retried(monkeypatch):
 # -- the requests session handed to msal ----------------------------------------------------------
 
 
+TEST_CA = os.path.join(os.path.dirname(__file__), "test_ca.pem")
+
+
 class CapturingAdapter(requests.adapters.BaseAdapter):
     def __init__(self):
         super(CapturingAdapter, self).__init__()
@@ -447,8 +455,8 @@ def session_for(validate_certs=True, ca_path=None, timeout=17):
 def test_ca_path_wins_over_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
     monkeypatch.setenv("CURL_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
-    session, sent = session_for(ca_path="/tmp/test-ca.pem")
-    assert sent["verify"] == "/tmp/test-ca.pem"
+    session, sent = session_for(ca_path=TEST_CA)
+    assert sent["verify"] is True, "a boolean: the bundle of the environment must not replace the context's store"
     assert sent["timeout"] == 17
     assert session.last_status == 200
 
@@ -459,20 +467,38 @@ def test_validate_certs_false_wins_over_the_environment(monkeypatch):
     assert sent["verify"] is False
 
 
-def test_default_verification_and_proxies_follow_the_environment(monkeypatch):
+def trusted_subjects(validate_certs=True, ca_path=None):
+    """The CA subjects of the TLS context the msal session's adapter hands to urllib3."""
+    session = token_endpoint._make_http_client(requests, validate_certs, ca_path, 17)
+    context = session.get_adapter("https://login.example.test").poolmanager.connection_pool_kw.get("ssl_context")
+    if context is None:
+        return None
+    return [dict(part[0] for part in ca["subject"]).get("commonName") for ca in context.get_ca_certs()]
+
+
+def test_the_msal_session_trusts_what_partner_center_calls_trust(monkeypatch):
+    """One trust store: ca_path alone when given (api_client.tls_context), else the system store, never
+    REQUESTS_CA_BUNDLE; requests must not add certifi's bundle on top (cert_verify)."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    assert trusted_subjects(ca_path=TEST_CA) == ["partnercenter.csp unit test CA"]
+    system = api_client.tls_context(True, None)
+    assert len(trusted_subjects()) == len(system.get_ca_certs())
+    assert trusted_subjects(validate_certs=False) is None
+
+    class Conn:
+        ca_certs = ca_cert_dir = cert_reqs = None
+
+    conn = Conn()
+    session = token_endpoint._make_http_client(requests, True, TEST_CA, 17)
+    session.get_adapter("https://login.example.test").cert_verify(conn, "https://login.example.test", True, None)
+    assert conn.cert_reqs == "CERT_REQUIRED" and conn.ca_certs is None and conn.ca_cert_dir is None
+
+
+def test_proxies_follow_the_environment(monkeypatch):
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/some/bundle.pem")
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example.test:3128")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    dummy, sent = session_for()
-    assert sent["verify"] == "/some/bundle.pem"
-    assert sent["proxies"].get("https") == "http://proxy.example.test:3128"
-
-
-def test_proxies_still_apply_with_ca_path(monkeypatch):
-    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example.test:3128")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
-    dummy, sent = session_for(ca_path="/tmp/test-ca.pem")
-    assert sent["verify"] == "/tmp/test-ca.pem"
+    dummy, sent = session_for(ca_path=TEST_CA)
+    assert sent["verify"] is True
     assert sent["proxies"].get("https") == "http://proxy.example.test:3128"
