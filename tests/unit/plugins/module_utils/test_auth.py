@@ -502,3 +502,162 @@ def test_proxies_follow_the_environment(monkeypatch):
     dummy, sent = session_for(ca_path=TEST_CA)
     assert sent["verify"] is True
     assert sent["proxies"].get("https") == "http://proxy.example.test:3128"
+
+
+# -- rotation of the refresh token ----------------------------------------------------------------
+
+
+class RotatingMsal:
+    """msal against a fake Entra ID that rotates: each redeem of a known refresh token returns a new one; refused lists
+    the tokens it answers invalid_grant (AADSTS700082) for."""
+
+    def __init__(self, known=(REFRESH_TOKEN,)):
+        self.known = set(known)
+        self.refused = set()
+        self.redeemed = []
+        self.module = types.ModuleType("msal")
+        fake = self
+
+        class App:
+            def __init__(self, client_id, client_credential=None, **kwargs):
+                self.client_id = client_id
+
+            def acquire_token_by_refresh_token(self, refresh_token, scopes):
+                fake.redeemed.append(refresh_token)
+                if refresh_token in fake.refused or refresh_token not in fake.known:
+                    return aad_error(700082, text="The refresh token has expired due to inactivity.")
+                number = len(fake.redeemed)
+                rotated = "0.ROTATED-%d-%s" % (number, self.client_id)
+                fake.known.add(rotated)
+                return dict(GOOD, access_token="eyJ-ACCESS-%d" % number, refresh_token=rotated)
+
+        self.module.ConfidentialClientApplication = self.module.PublicClientApplication = App
+
+
+@pytest.fixture
+def entra(monkeypatch):
+    fake = RotatingMsal()
+    monkeypatch.setitem(sys.modules, "msal", fake.module)
+    return fake
+
+
+def cached_provider(path, now, **kwargs):
+    return provider(cache=TokenCache(path, clock=lambda: now), clock=lambda: now, **kwargs)
+
+
+def test_the_newest_refresh_token_is_recorded_and_redeemed_next(entra, tmp_path):
+    path = str(tmp_path / "c" / "tokens.json")
+    first = cached_provider(path, NOW)
+    assert first.get_token() == "eyJ-ACCESS-1"
+    assert first.newest_refresh_token == "0.ROTATED-1-client-1" and first.first_seen == NOW
+    with open(path) as handle:
+        text = handle.read()
+    assert "0.ROTATED-1-client-1" in text and REFRESH_TOKEN not in text, "the newest is kept; the configured never"
+    assert first._key in json.loads(text)["lineages"] and REFRESH_TOKEN not in json.dumps(list(json.loads(text)["lineages"]))
+
+    later = NOW + 60 * 86400   # the access token is long expired
+    second = cached_provider(path, later)
+    assert second.get_token() == "eyJ-ACCESS-2"
+    assert entra.redeemed == [REFRESH_TOKEN, "0.ROTATED-1-client-1"]
+    assert second.token_requests == 1
+    assert second.newest_refresh_token == "0.ROTATED-2-client-1" and second.first_seen == later
+
+
+def test_a_refused_newest_token_falls_back_to_the_configured_one_once(entra, tmp_path):
+    path = str(tmp_path / "c" / "tokens.json")
+    cached_provider(path, NOW).get_token()
+    entra.refused.add("0.ROTATED-1-client-1")
+    again = cached_provider(path, NOW + 7200)
+    assert again.get_token() == "eyJ-ACCESS-3"
+    assert entra.redeemed == [REFRESH_TOKEN, "0.ROTATED-1-client-1", REFRESH_TOKEN]
+    assert again.newest_refresh_token == "0.ROTATED-3-client-1"
+
+    entra.refused.update([REFRESH_TOKEN, "0.ROTATED-3-client-1"])
+    refused = cached_provider(path, NOW + 4 * 3600)
+    with pytest.raises(PartnerCenterError) as caught:
+        refused.get_token()
+    assert entra.redeemed[3:] == ["0.ROTATED-3-client-1", REFRESH_TOKEN], "one fallback, no more"
+    assert caught.value.code == 700082 and "90 days past its issue" in caught.value.hint
+    assert "0.ROTATED-3" not in str(caught.value) and REFRESH_TOKEN not in str(caught.value)
+
+
+def test_lineages_never_mix(entra, tmp_path):
+    path = str(tmp_path / "c" / "tokens.json")
+    entra.known.add("another-configured-token")
+    cached_provider(path, NOW).get_token()
+    cached_provider(path, NOW, client_id="client-2", refresh_token="another-configured-token").get_token()
+    one = cached_provider(path, NOW + 7200)
+    two = cached_provider(path, NOW + 7200, client_id="client-2", refresh_token="another-configured-token")
+    one.get_token()
+    two.get_token()
+    assert entra.redeemed == [REFRESH_TOKEN, "another-configured-token", "0.ROTATED-1-client-1", "0.ROTATED-2-client-2"]
+
+
+def test_rotation_off_redeems_the_configured_token_and_stores_no_refresh_token(entra, tmp_path):
+    path = str(tmp_path / "c" / "tokens.json")
+    cached_provider(path, NOW).get_token()   # rotation on: a newest is held
+    off = cached_provider(path, NOW + 7200, rotate=False)
+    off.get_token()
+    assert entra.redeemed == [REFRESH_TOKEN, REFRESH_TOKEN]
+    assert off.newest_refresh_token == "0.ROTATED-2-client-1", "this run's own rotated token, for a write-back"
+    with open(path) as handle:
+        text = handle.read()
+    assert "ROTATED" not in text
+    assert off.first_seen == NOW, "the configured token's first sighting is kept"
+
+
+def test_the_early_warning_names_the_date_and_the_guide(entra, tmp_path):
+    path = str(tmp_path / "c" / "tokens.json")
+    cached_provider(path, NOW, rotate=False).get_token()
+    young = cached_provider(path, NOW + 75 * 86400, rotate=False)
+    young.get_token()
+    assert young.warnings == []
+    old = cached_provider(path, NOW + 76 * 86400, rotate=False)
+    old.get_token()
+    (warning,) = old.warnings
+    assert "first seen on 2023-11-14" in warning and "on 2024-02-12 at the latest" in warning
+    assert "'Refresh token rotation' in the partnercenter.csp authentication guide" in warning
+    # With rotation the redeem obtains a newer one: no warning after it.
+    rotated = cached_provider(path, NOW + 76 * 86400 + 7200)
+    rotated.get_token()
+    assert rotated.warnings == []
+
+
+def test_the_warning_comes_from_the_same_read_as_a_cached_access_token(entra, tmp_path, monkeypatch):
+    path = str(tmp_path / "c" / "tokens.json")
+    cached_provider(path, NOW, rotate=False).get_token()
+    reads = []
+    cache = TokenCache(path, clock=lambda: NOW + 80 * 86400)
+    original = cache._read
+    monkeypatch.setattr(cache, "_read", lambda: reads.append(1) or original())
+    with open(path) as handle:
+        document = json.load(handle)
+    for entry in document["tokens"].values():
+        entry["expires_on"] = NOW + 80 * 86400 + 3600
+    with open(path, "w") as handle:
+        json.dump(document, handle)
+    hot = provider(cache=cache, clock=lambda: NOW + 80 * 86400, rotate=False)
+    assert hot.get_token() == "eyJ-ACCESS-1" and hot.token_requests == 0
+    assert len(reads) == 1 and len(hot.warnings) == 1
+
+
+def test_forks_redeeming_together_keep_one_lineage_and_the_newest_token(entra, tmp_path):
+    """Threads with providers of their own (as forks are) and a cold cache: one redeem, and the token it got is held."""
+    path = str(tmp_path / "c" / "tokens.json")
+    barrier = threading.Barrier(6, timeout=10)
+    results = []
+
+    def fork():
+        tokens = cached_provider(path, NOW)
+        barrier.wait()
+        results.append((tokens.get_token(), tokens.newest_refresh_token, tokens.token_requests))
+
+    threads = [threading.Thread(target=fork) for dummy in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert entra.redeemed == [REFRESH_TOKEN]
+    assert sorted(results) == [("eyJ-ACCESS-1", "0.ROTATED-1-client-1", 0)] * 5 + [("eyJ-ACCESS-1", "0.ROTATED-1-client-1", 1)]
+    with open(path) as handle:
+        assert len(json.load(handle)["lineages"]) == 1
