@@ -23,9 +23,9 @@ options:
   return_refresh_token:
     description:
       - Whether to return the newest refresh token in RV(refresh_token).
-      - The task B(must) carry C(no_log: true): the refresh token is a secret, and the module's return value is the one
+      - "The task B(must) carry C(no_log: true): the refresh token is a secret, and the module's return value is the one
         place the collection ever shows it. Register the result and pass it straight to the task that stores it (with
-        C(no_log: true) there too).
+        C(no_log: true) there too)."
       - Needs O(refresh_token); with O(access_token) there is no refresh token to return.
     type: bool
     default: false
@@ -133,7 +133,7 @@ refresh_token:
   description:
     - The newest refresh token of the lineage, to store where O(refresh_token) comes from; null when none newer than
       O(refresh_token) is known (nothing to store back).
-    - A secret. The task must carry C(no_log: true).
+    - "A secret. The task must carry C(no_log: true)."
   returned: when O(return_refresh_token=true)
   type: str
   sample: null
