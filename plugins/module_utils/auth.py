@@ -152,31 +152,13 @@ class TokenProvider:
             self._register_secret(newest["refresh_token"])
 
     def _redeem(self):
-        """Redeem the newest refresh token held (once more with the configured one if that is refused), then record the
-        access token and the rotated refresh token in the cache. Under self._lock and, when there is one, the redeem lock."""
-        endpoint = self._token_endpoint()
-        from ansible_collections.partnercenter.csp.plugins.module_utils.token_endpoint import RefusedGrant
-        lineage = dict(self._lineage or {})
-        newest = lineage.get("newest") if self.rotate else None
-        hide = (self._refresh_token, (newest or {}).get("refresh_token"), self._rotated_now)
-        if newest and newest["refresh_token"] != self._refresh_token:
-            try:
-                redeemed = endpoint.redeem(newest["refresh_token"], hide=hide)
-            except RefusedGrant:
-                # The newest held was refused (revoked, or left to expire): the configured one, once.
-                lineage.pop("newest", None)
-                redeemed = endpoint.redeem(self._refresh_token, hide=hide)
-        else:
-            redeemed = endpoint.redeem(self._refresh_token, hide=hide)
-        now = self._clock()
+        """Redeem the lineage's newest refresh token (token_endpoint.redeem_lineage), then record the access token and the
+        rotation record in the cache. Under self._lock and, when there is one, the redeem lock."""
+        from ansible_collections.partnercenter.csp.plugins.module_utils.token_endpoint import redeem_lineage
+        redeemed, lineage = redeem_lineage(self._token_endpoint(), self._refresh_token, self._lineage, self.rotate, self._clock,
+                                           hide=(self._rotated_now,))
         self._token, self._expires_on = redeemed.access_token, redeemed.expires_on
-        lineage.setdefault("configured_first_seen", now)
-        if redeemed.refresh_token:
-            self._rotated_now = redeemed.refresh_token
-            if self.rotate:
-                lineage["newest"] = {"refresh_token": redeemed.refresh_token, "first_seen": now}
-        if not self.rotate:
-            lineage.pop("newest", None)
+        self._rotated_now = redeemed.refresh_token or self._rotated_now
         self._lineage = lineage
         if self.cache is not None:
             self.cache.record(self._key, redeemed.access_token, redeemed.expires_on, lineage)

@@ -113,6 +113,35 @@ def _make_http_client(requests, validate_certs, ca_path, timeout):
     return session
 
 
+def redeem_lineage(endpoint, configured, lineage, rotate, clock, hide=()):
+    """(Redeemed, the lineage's new rotation record) for a redeem of the newest refresh token in the record lineage (or of
+    configured when there is none, or rotate is off), once more with configured when Entra ID refuses the newest.
+
+    The record: {"configured_first_seen": epoch, "newest": {"refresh_token", "first_seen"}}; TokenProvider (auth.py) owns
+    it and stores it. Here only to keep the redeem's code out of the tasks that never redeem (each file a task imports is
+    compiled on every run).
+    """
+    lineage = dict(lineage or {})
+    newest = lineage.get("newest") if rotate else None
+    hide = (configured, (newest or {}).get("refresh_token")) + tuple(hide)
+    if newest and newest["refresh_token"] != configured:
+        try:
+            redeemed = endpoint.redeem(newest["refresh_token"], hide=hide)
+        except RefusedGrant:
+            # The newest held was refused (revoked, or left to expire): the configured one, once.
+            lineage.pop("newest", None)
+            redeemed = endpoint.redeem(configured, hide=hide)
+    else:
+        redeemed = endpoint.redeem(configured, hide=hide)
+    now = clock()
+    lineage.setdefault("configured_first_seen", now)
+    if rotate and redeemed.refresh_token:
+        lineage["newest"] = {"refresh_token": redeemed.refresh_token, "first_seen": now}
+    if not rotate:
+        lineage.pop("newest", None)
+    return redeemed, lineage
+
+
 class TokenEndpoint:
     """Redeems refresh tokens of one application (client_id, client_secret) in one tenant, with retries. Holds no token.
 
