@@ -7,11 +7,12 @@ Plain HTTP on 127.0.0.1, in a thread of its own, stopped by the test. What it fo
 (../shared/reference/real-service-facts.md section 7): a secret input reads back as ``$encrypted$``;
 ``PATCH /api/v2/credentials/{id}/`` with ``{"inputs": {...}}`` replaces the whole inputs dict, and an
 input sent as ``$encrypted$`` keeps its stored value (ansible/awx#7525, #13169); requests need
-``Authorization: Bearer <token>``.
+``Authorization: Bearer <token>`` or HTTP Basic with the controller user's name and password.
 """
 
 from __future__ import absolute_import, division, print_function
 
+import base64
 import copy
 import json
 import threading
@@ -25,8 +26,11 @@ PARTNER_CENTER_TYPE = "Microsoft Partner Center (App+User)"
 class FakeController(object):
     """credentials: {id: {"name", "type", "inputs", "secret_fields"}}; requests: (method, path, body) as received."""
 
-    def __init__(self, oauth_token):
+    def __init__(self, oauth_token, username="admin", password=None):
         self.oauth_token = oauth_token
+        self.basic = None
+        if password is not None:
+            self.basic = "Basic " + base64.b64encode(("%s:%s" % (username, password)).encode("utf-8")).decode("ascii")
         self.credentials = {}
         self.requests = []
         self._lock = threading.Lock()
@@ -51,7 +55,7 @@ class FakeController(object):
     def handle(self, method, path, query, headers, body):
         with self._lock:
             self.requests.append((method, path, body))
-            if headers.get("Authorization") != "Bearer " + self.oauth_token:
+            if headers.get("Authorization") not in ("Bearer " + self.oauth_token, self.basic):
                 return 401, {"detail": "Authentication credentials were not provided."}
             parts = [part for part in path.split("/") if part]
             if parts[:3] != ["api", "v2", "credentials"]:

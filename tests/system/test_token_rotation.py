@@ -210,6 +210,27 @@ def test_the_write_back_playbook_leaves_the_credential_holding_the_newest_token_
         controller.stop()
 
 
+def test_the_write_back_playbook_with_the_controller_user_and_password(emulator, run_playbook):
+    controller = FakeController("unused-oauth-token", username="rotator", password="controller-pw-8Kq").start()
+    try:
+        settings = emulator.settings
+        inputs = dict(tenant_id=settings["tenant_id"], client_id=settings["client_id"], client_secret=settings["client_secret"],
+                      refresh_token=settings["refresh_token"])
+        controller.add_credential(7, "Partner Center", inputs)
+        env = dict(CONTROLLER_HOST=controller.url, CONTROLLER_USERNAME="rotator",
+                   CONTROLLER_PASSWORD="controller-pw-8Kq")
+        completed = run_playbook("playbooks/rotate_refresh_token.yml", env=env,
+                                 extra_args=["-vvv", "-e", "partnercenter_awx_credential_id=7"])
+        assert completed.returncode == 0, outcome(completed)
+        assert controller.stored(7)["refresh_token"] != settings["refresh_token"]
+        assert dict(controller.stored(7), refresh_token=None) == dict(inputs, refresh_token=None)
+        secrets = refresh_secrets(emulator)
+        secrets["controller password"] = "controller-pw-8Kq"
+        assert not leaks(completed.stdout + completed.stderr, secrets)
+    finally:
+        controller.stop()
+
+
 def test_the_write_back_playbook_refuses_an_unclear_credential_choice(run_playbook):
     env = dict(CONTROLLER_HOST="http://127.0.0.1:9", CONTROLLER_OAUTH_TOKEN="x")
     completed = run_playbook("playbooks/rotate_refresh_token.yml", env=env)
