@@ -24,6 +24,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type  # pylint: disable=invalid-name
 
 import argparse
+import base64
+import json
 import os
 import sys
 import time
@@ -31,6 +33,8 @@ import time
 PARTNER_CENTER_SCOPE = "https://api.partnercenter.microsoft.com/user_impersonation"
 DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+# Entra ID refuses a refresh token this long after its own issue, however often it is used.
+REFRESH_TOKEN_LIFETIME = 90 * 86400
 
 
 class LoginError(Exception):
@@ -152,7 +156,37 @@ def acquire_refresh_token(args, client_secret, log):
     claims = result.get("id_token_claims") or {}
     who = claims.get("preferred_username") or claims.get("upn") or claims.get("oid")
     log("Signed in%s; refresh token issued for application %s." % ((" as %s" % who) if who else "", args.client_id))
+    for line in token_report(result["access_token"], time.time()):
+        log(line)
     return result["refresh_token"]
+
+
+def access_token_claims(token):
+    """The claims of a JWT access token (its payload, base64url JSON; the signature is not checked), or {}."""
+    parts = str(token or "").split(".")
+    if len(parts) != 3:
+        return {}
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)).decode("utf-8"))
+    except (ValueError, TypeError, UnicodeError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def token_report(access_token, issued_at):
+    """What to know about the new refresh token: whether its tokens carry the MFA claim, and the date to rotate it by."""
+    amr = access_token_claims(access_token).get("amr")
+    if not isinstance(amr, list):
+        mfa = "unknown (the access token's claims could not be read)"
+    elif "mfa" in amr:
+        mfa = "yes (amr: %s)" % ", ".join(str(method) for method in amr)
+    else:
+        mfa = ("NO (amr: %s): Partner Center refuses App+User calls without it (error 900421); sign in again with an "
+               "account that has MFA enforced" % ", ".join(str(method) for method in amr))
+    rotate_by = time.strftime("%Y-%m-%d", time.gmtime(issued_at + REFRESH_TOKEN_LIFETIME))
+    return ["MFA claim: %s." % mfa,
+            "Rotate by: %s. Entra ID refuses this refresh token 90 days after its issue, however often it is used; keep "
+            "the newer one each redeem returns (the collection's token cache, or playbooks/rotate_refresh_token.yml)." % rotate_by]
 
 
 def write_secret(path, secret):

@@ -105,6 +105,8 @@ options:
     description:
       - Whether to keep the access tokens redeemed from O(refresh_token) in a file (O(token_cache_path)), so that the
         next tasks reuse them until shortly before they expire instead of asking Entra ID again.
+      - The same file keeps the rotation record of O(rotate_refresh_token). With V(false), nothing is kept on disk and
+        the refresh token is not rotated.
       - If not set, the value of the E(PARTNERCENTER_TOKEN_CACHE) environment variable is used (an empty variable counts as not set).
     type: bool
     default: true
@@ -116,14 +118,32 @@ options:
       - If not set, the value of the E(PARTNERCENTER_TOKEN_CACHE_PATH) environment variable is used; if neither is set,
         C(partnercenter.csp/tokens.json) in the user's cache directory (E(XDG_CACHE_HOME), by default C(~/.cache)).
     type: path
+  rotate_refresh_token:
+    description:
+      - Whether to keep, in the token cache (O(token_cache_path)), the new refresh token that Entra ID returns with every
+        redeem, and to redeem the newest one held instead of O(refresh_token) (falling back once to O(refresh_token) when
+        the newest is refused).
+      - A refresh token lives 90 days from its own issue, however often it is used, so without rotation (or a write-back of
+        the newest token, see M(partnercenter.csp.partnercenter_token_info)) O(refresh_token) stops working 90 days after
+        it was issued.
+      - Takes effect only while O(token_cache) is on. Each lineage (refresh token, tenant and client) keeps its own record,
+        under a hash of the three.
+      - If not set, the value of the E(PARTNERCENTER_ROTATE_REFRESH_TOKEN) environment variable is used (an empty variable counts as not set).
+    type: bool
+    default: true
 notes:
   - All customer-user calls of Partner Center need an App+User token (a partner user acting through an application);
     app-only tokens are rejected. Use the Secure Application Model refresh token in O(refresh_token) with O(client_id),
     O(client_secret) and O(tenant_id); the consent that produced it must have been made with an MFA-enforced account.
-  - A refresh token expires after 90 days without use; obtain a new one with the consent flow.
+  - A refresh token expires 90 days after its own issue, however often it is used (Entra ID then answers C(AADSTS700082));
+    every redeem returns a new one. The collection keeps the newest in its token cache (O(rotate_refresh_token)); where
+    the cache does not outlive a job (an AWX execution environment), store the newest token back where O(refresh_token)
+    comes from (M(partnercenter.csp.partnercenter_token_info) with C(return_refresh_token), or the collection's
+    C(rotate_refresh_token.yml) playbook). A task warns when the refresh token in use was first seen more than 75 days ago.
   - Access tokens redeemed from the refresh token are cached per user in O(token_cache_path), keyed by a hash of the
     authority, tenant, client and refresh token, so that a playbook of many tasks (and an inventory run before it) asks
-    Entra ID once. The refresh token itself is never written to the cache. Set O(token_cache=false) to keep nothing on disk.
+    Entra ID once. The configured refresh token is never written to the cache; the newest rotated one is (mode 0600), unless
+    O(rotate_refresh_token=false). Set O(token_cache=false) to keep nothing on disk.
   - Every request carries an C(MS-RequestId) (kept across the retries of one call) and the C(MS-CorrelationId) of the
     run; failures report both.
 requirements:
@@ -152,6 +172,7 @@ options:
   retry_max_delay: {env: [{name: PARTNERCENTER_RETRY_MAX_DELAY}]}
   token_cache: {env: [{name: PARTNERCENTER_TOKEN_CACHE}]}
   token_cache_path: {env: [{name: PARTNERCENTER_TOKEN_CACHE_PATH}]}
+  rotate_refresh_token: {env: [{name: PARTNERCENTER_ROTATE_REFRESH_TOKEN}]}
 notes:
   - Every connection option can also be set with its E(PARTNERCENTER_*) environment variable, such as the ones the
     AWX credential type C(Microsoft Partner Center (App+User)) of this collection injects. An empty variable counts as

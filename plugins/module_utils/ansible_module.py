@@ -75,11 +75,16 @@ class PartnerCenterModule(AnsibleModule):
         return self.params["customer_id"]
 
     @property
-    def client(self):
-        """The PartnerCenterClient of this run (one correlation id), built on first use."""
+    def connection(self):
+        """The connection.Connection of this run (client, token provider, shared files), built on first use."""
         if self._connection is None:
             self._connection = Connection(self.params, secrets=self.no_log_values)
-        return self._connection.client
+        return self._connection
+
+    @property
+    def client(self):
+        """The PartnerCenterClient of this run (one correlation id), built on first use."""
+        return self.connection.client
 
     def _pass_warnings(self):
         if self._connection is not None:

@@ -123,6 +123,13 @@ def _is_timeout(error):
     return isinstance(error, (socket.timeout, TimeoutError))
 
 
+def tls_context(validate_certs, ca_path):
+    """The ssl.SSLContext of every HTTPS call of the collection, Partner Center's and (token_endpoint.py) Entra ID's:
+    ca_path alone when given, else the system trust store (never REQUESTS_CA_BUNDLE or certifi); no checks when
+    validate_certs is false. One function, so that both services are trusted the same way."""
+    return urls.make_context(cafile=ca_path, validate_certs=validate_certs)
+
+
 class UrlsTransport:
     """The default transport: (method, url, headers, data, timeout) -> (status, headers, body_bytes).
 
@@ -145,7 +152,7 @@ class UrlsTransport:
             return {}
         with self._context_lock:
             if self._context is None:
-                self._context = urls.make_context(cafile=self.ca_path, validate_certs=self.validate_certs)
+                self._context = tls_context(self.validate_certs, self.ca_path)
         return {"context": self._context}
 
     def __call__(self, method, url, headers, data, timeout):

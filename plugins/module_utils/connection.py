@@ -68,6 +68,7 @@ def connection_argument_spec():
         retry_max_delay=dict(type="int", default=60, fallback=_env("retry_max_delay")),
         token_cache=dict(type="bool", default=True, no_log=False, fallback=_env("token_cache")),
         token_cache_path=dict(type="path", no_log=False, fallback=_env("token_cache_path")),
+        rotate_refresh_token=dict(type="bool", default=True, no_log=False, fallback=_env("rotate_refresh_token")),
     )
 
 
@@ -133,7 +134,8 @@ class Connection:
             client_secret=params.get("client_secret"), refresh_token=params.get("refresh_token"),
             access_token=params.get("access_token"), cache=self.token_cache, validate_certs=params.get("validate_certs", True),
             ca_path=params.get("ca_path"), timeout=params.get("timeout", 30), register_secret=secrets.add,
-            retries=params.get("retries", 3), retry_max_delay=params.get("retry_max_delay", 60))
+            retries=params.get("retries", 3), retry_max_delay=params.get("retry_max_delay", 60),
+            rotate=params.get("rotate_refresh_token", True))
         self.client = PartnerCenterClient(
             params.get("api_url") or DEFAULT_API_URL, self.token_provider, timeout=params.get("timeout", 30),
             validate_certs=params.get("validate_certs", True), ca_path=params.get("ca_path"), retries=params.get("retries", 3),
@@ -143,7 +145,7 @@ class Connection:
     def warnings(self):
         """Warnings so far, in order, without repeats: untrusted cache files, answers that could not be read."""
         collected = []
-        for source in (self.token_cache, self.throttle, self.client):
+        for source in (self.token_cache, self.throttle, self.client, self.token_provider):
             for warning in getattr(source, "warnings", None) or ():
                 if warning not in collected:
                     collected.append(warning)

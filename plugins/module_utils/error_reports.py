@@ -21,8 +21,10 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.redaction import
 MAX_TEXT = 300
 
 _MFA_HINT = (
-    "Partner Center requires MFA for App+User calls and this token carries no MFA claim: redo the Secure Application "
-    "Model consent with an account that has MFA enforced, then use the new refresh token in %s." % option("refresh_token"))
+    "The consent that produced the refresh token lacked MFA, so its tokens carry no MFA claim (amr without mfa), and "
+    "Partner Center requires MFA for App+User calls: redo the Secure Application Model consent with an account that has "
+    "MFA enforced, then use the new refresh token in %s (partnercenter.csp.partnercenter_token_info shows the claim "
+    "before any Partner Center call)." % option("refresh_token"))
 _INVALID_GRANT_HINT = (
     "The refresh token was rejected: it was revoked, was issued to another application than %s, or belongs to another "
     "tenant than %s. Check both, or obtain a new refresh token with the consent flow." % (option("client_id"), option("tenant_id")))
@@ -47,8 +49,11 @@ _PC_HINTS = {
 # Entra ID (AADSTS) error codes from the token endpoint.
 _AAD_HINTS = {
     "700082": (
-        "The refresh token expired after 90 days of inactivity: obtain a new one with the Secure Application Model consent "
-        "flow and update %s." % option("refresh_token")),
+        "The refresh token is 90 days past its issue (Entra ID counts from the token's own issue, however often it was "
+        "used; the newer token each redeem returns was not kept): obtain a new one with the Secure Application Model "
+        "consent flow, update %s, and keep it rotated (%s with a persistent token cache, or store the newest token back; "
+        "see 'Refresh token rotation' in the partnercenter.csp authentication guide)."
+        % (option("refresh_token"), option("rotate_refresh_token"))),
     "7000215": (
         "Invalid client secret: check %s; use the secret's value (not its id) of the application %s."
         % (option("client_secret"), option("client_id"))),

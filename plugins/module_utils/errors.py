@@ -28,6 +28,7 @@ _OPTION_ENV = {
     "api_url": "PARTNERCENTER_API_URL",
     "token_cache": "PARTNERCENTER_TOKEN_CACHE",
     "token_cache_path": "PARTNERCENTER_TOKEN_CACHE_PATH",
+    "rotate_refresh_token": "PARTNERCENTER_ROTATE_REFRESH_TOKEN",
 }
 
 

@@ -60,7 +60,7 @@ class PrivateFile:
         reason = None
         try:
             if not os.path.isdir(self.directory):
-                os.makedirs(self.directory, 0o700)
+                os.makedirs(self.directory, 0o700, exist_ok=True)   # another process may create it meanwhile
                 os.chmod(self.directory, 0o700)
             reason = untrusted_reason("directory", self.directory, os.stat(self.directory))
             if reason is None:

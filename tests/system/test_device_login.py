@@ -113,3 +113,19 @@ def test_missing_tenant_is_a_usage_error(emulator):
     assert result.returncode == 2
     assert "--tenant-id (or PARTNERCENTER_TENANT_ID) is required" in result.stderr
     assert emulator.requests() == []
+
+
+def test_the_helper_prints_the_mfa_claim_and_the_rotate_by_date(emulator):
+    emulator.configure(device_code_auto_approve=True)
+    result = login(emulator, ["--timeout", "30"])
+    assert result.returncode == 0, result.stderr
+    rotate_by = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 90 * 86400))
+    assert "MFA claim: yes (amr: pwd, mfa)." in result.stderr
+    assert "Rotate by: %s." % rotate_by in result.stderr
+    assert result.stdout.strip() not in result.stderr
+
+    # A consent made without MFA: said plainly, with what Partner Center will answer.
+    emulator.configure(device_code_mfa=False)
+    result = login(emulator, ["--timeout", "30"])
+    assert result.returncode == 0, result.stderr
+    assert "MFA claim: NO (amr: pwd)" in result.stderr and "900421" in result.stderr

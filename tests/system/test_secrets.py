@@ -158,10 +158,14 @@ def test_no_secret_in_output_results_diffs_or_errors_at_vvvv_through_ansible_pla
     found = dict((place, leaks(text, secrets)) for place, text in places.items())
     assert not [place for place, names in found.items() if names], found
 
-    # The token cache holds access tokens only: never a refresh token, a client secret or a password.
+    # The token cache holds access tokens and the newest rotated refresh token of the one lineage (rotation): never the
+    # configured refresh token, an older rotated one, a client secret or a password.
     with open(playbook_env()["PARTNERCENTER_TOKEN_CACHE_PATH"]) as handle:
         cached = handle.read()
-    assert not [name for name in leaks(cached, secrets) if not name.startswith("access token")]
+    (lineage,) = json.loads(cached)["lineages"].values()
+    newest = lineage["newest"]["refresh_token"]
+    assert newest != emulator.settings["refresh_token"]
+    assert not [name for name in leaks(cached, secrets) if not name.startswith("access token") and secrets[name] != newest]
 
 
 def write_cache(path, text, mode):

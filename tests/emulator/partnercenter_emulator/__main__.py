@@ -2,7 +2,7 @@
 
 python -m partnercenter_emulator --state-dir DIR [--seed FILE] [--port 0] [--token-lifetime 3600]
     [--ready-file PATH] [--env-file PATH] [--max-lifetime 1800] [--device-code-auto-approve]
-    [--no-replay-dedup] [--rate-limit RPS [--rate-burst N]] [--latency-ms MS]
+    [--no-replay-dedup] [--rate-limit RPS [--rate-burst N]] [--latency-ms MS] [--clock-offset-days DAYS]
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ def parse_args(argv=None):
     parser.add_argument("--rate-burst", type=float, default=None, metavar="N", help="token bucket size (default: max(1, RPS))")
     parser.add_argument("--latency-ms", type=float, default=0.0, metavar="MS",
                         help="added before every Partner Center and Entra ID response")
+    parser.add_argument("--clock-offset-days", type=float, default=0.0, metavar="DAYS",
+                        help="move the emulator's now (token issue, expiry, the 90-day refusal of refresh tokens) by DAYS")
     args = parser.parse_args(argv)
     if args.rate_limit is not None and args.rate_limit < 0:
         parser.error("--rate-limit must be >= 0")
@@ -72,7 +74,8 @@ def main(argv=None):
         signal.signal(signum, lambda *args: stop.set())
     emulator = Emulator(seed_path=args.seed, state_dir=args.state_dir, token_lifetime=args.token_lifetime, port=args.port,
                         device_code_auto_approve=args.device_code_auto_approve, replay_dedup=not args.no_replay_dedup,
-                        rate_limit=args.rate_limit, rate_burst=args.rate_burst, latency=args.latency_ms / 1000.0)
+                        rate_limit=args.rate_limit, rate_burst=args.rate_burst, latency=args.latency_ms / 1000.0,
+                        clock_offset=args.clock_offset_days * 86400)
     emulator.start()
     try:
         settings = emulator.settings

@@ -12,7 +12,8 @@ _CHECK_PASSWORD = re.compile(r"^/_emulator/customers/([^/]+)/users/([^/]+)/check
 _CUSTOMER_SKUS = re.compile(r"^/_emulator/customers/([^/]+)/subscribedskus/?$")
 _CUSTOMER_ROLES = re.compile(r"^/_emulator/customers/([^/]+)/directoryroles/?$")
 _ROLE_MEMBERS = re.compile(r"^/_emulator/customers/([^/]+)/directoryroles/([^/]+)/members/?$")
-CONFIG_KEYS = ("token_lifetime", "device_code_auto_approve", "replay_dedup", "rate_limit", "rate_burst", "latency", "chaos")
+CONFIG_KEYS = ("token_lifetime", "device_code_auto_approve", "replay_dedup", "rate_limit", "rate_burst", "latency", "chaos",
+               "clock_offset", "device_code_mfa")
 GENERATE_CUSTOMER_KEYS = ("count", "prefix", "users_per_customer", "subscribed_skus", "relationship")
 
 
@@ -130,7 +131,10 @@ def _add_customers(emulator, body):
 
 
 def _approve(emulator, body):
-    count = emulator.approve_device_code(body.get("user_code"))
+    mfa = body.get("mfa")
+    if mfa is not None and not isinstance(mfa, bool):
+        raise ValueError("mfa must be true or false")
+    count = emulator.approve_device_code(body.get("user_code"), mfa)
     if not count:
         return _fail(404, "no pending device code matches")
     return _ok({"approved": count})

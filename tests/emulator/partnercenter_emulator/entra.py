@@ -1,8 +1,14 @@
 """Entra ID (v2.0 endpoints) as msal uses them, and the registry of the tokens it issues.
 
 Only what the collection needs: openid configuration, the token endpoint (refresh_token,
-client_credentials, device_code grants) and the device-code endpoint. Access tokens are opaque;
-what Partner Center needs to know about one lives in the registry.
+client_credentials, device_code grants) and the device-code endpoint. Access tokens are shaped as
+Entra ID's v1.0 JWTs (claims readable, signature not verifiable); what Partner Center needs to know
+about one lives in the registry.
+
+Refresh tokens live REFRESH_TOKEN_LIFETIME from their own issue, however often they are used, and
+every redeem returns a new one while the old one stays valid until its own end (learn.microsoft.com
+/entra/identity-platform/refresh-tokens; the AADSTS700082 text of a CSP partner's incident, see
+tests/emulator/LEDGER.md). The registry's clock can be moved (clock_offset) to run day 0, 60, 100.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ RESERVED_SCOPES = ("openid", "profile", "offline_access")
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 DEVICE_CODE_LIFETIME = 900
 BOUND = 200000   # tokens kept per kind; the oldest are forgotten beyond that
+REFRESH_TOKEN_LIFETIME = 90 * 86400
+DAY = 86400
 
 
 def _b64(data):
@@ -37,12 +45,19 @@ class TokenRegistry(object):
         self._lock = threading.RLock()
         self.token_lifetime = int(token_lifetime)
         self.device_code_auto_approve = False
+        # Whether a device-code consent is made with MFA (its tokens carry mfa in amr).
+        self.device_code_mfa = True
+        # Seconds added to the real time: the emulator's notion of now (token issue, expiry, refusal).
+        self.clock_offset = 0.0
         self.tenant_id = None
         self.apps = {}
         self.refresh_tokens = {}
         self.access_tokens = {}
         self.device_codes = {}
         self.default_grant = {}
+
+    def now(self):
+        return time.time() + self.clock_offset
 
     def load_seed(self, seed):
         with self._lock:
@@ -55,7 +70,9 @@ class TokenRegistry(object):
                 self.refresh_tokens[entry["token"]] = {
                     "client_id": entry["client_id"].lower(), "user": entry.get("user", "agent@partner.onmicrosoft.com"),
                     "mfa": bool(entry.get("mfa", True)), "gdap_roles": list(entry.get("gdap_roles", [])),
-                    "expired": bool(entry.get("expired", False)), "issued_at": time.time(), "seed": True}
+                    # Seed tokens are issued at day 0 (the real time of loading, whatever the clock offset); one
+                    # marked expired 91 days before that.
+                    "issued_at": time.time() - (91 * DAY if entry.get("expired") else 0), "seed": True}
             valid = [e for e in seed.get("refresh_tokens", []) if e.get("name") == "valid"] or seed.get("refresh_tokens", [])[:1]
             fallback = {"user": "agent@partner.onmicrosoft.com", "mfa": True, "gdap_roles": []}
             # Device-code sign-ins get the user and roles of the seed's valid refresh token.
@@ -65,17 +82,37 @@ class TokenRegistry(object):
         """New access token (and rotated refresh token) for a grant; returns (access, refresh or None, lifetime)."""
         with self._lock:
             lifetime = self.token_lifetime
+            now = self.now()
             grant = {"client_id": client_id, "user": user, "mfa": mfa, "gdap_roles": list(gdap_roles),
-                     "app_only": app_only, "expires_at": time.time() + lifetime, "revoked": False}
-            access = "pcemu-at." + secrets.token_urlsafe(40)
+                     "app_only": app_only, "expires_at": now + lifetime, "revoked": False}
+            access = self._access_token(client_id, user, mfa, app_only, now, lifetime)
             self._remember(self.access_tokens, access, grant)
             new_refresh = None
             if refresh:
                 new_refresh = "0.pcemu-rt." + secrets.token_urlsafe(64)
                 self._remember(self.refresh_tokens, new_refresh, {"client_id": client_id, "user": user, "mfa": mfa,
-                                                                  "gdap_roles": list(gdap_roles), "expired": False,
-                                                                  "issued_at": time.time()})
+                                                                  "gdap_roles": list(gdap_roles), "issued_at": now})
             return access, new_refresh, lifetime
+
+    def _access_token(self, client_id, user, mfa, app_only, now, lifetime):
+        """A v1.0 access token's shape and claims (learn.microsoft.com/entra/identity-platform/access-token-claims-reference):
+        amr holds mfa after an MFA sign-in; the signature is random bytes (nobody can verify it, as with Entra's)."""
+        claims = {"aud": PC_RESOURCE, "iss": "https://sts.windows.net/%s/" % self.tenant_id, "iat": int(now), "nbf": int(now),
+                  "exp": int(now + lifetime), "appid": client_id, "tid": self.tenant_id, "ver": "1.0",
+                  "uti": secrets.token_urlsafe(16)}
+        if app_only:
+            claims["roles"] = []
+        else:
+            oid = str(uuid.uuid5(uuid.NAMESPACE_URL, "pcemu:" + str(user).lower()))
+            claims.update(amr=["pwd", "mfa"] if mfa else ["pwd"], upn=user, unique_name=user, oid=oid,
+                          name=str(user).split("@", maxsplit=1)[0], scp="user_impersonation")
+        header = {"typ": "JWT", "alg": "RS256", "kid": "pcemu"}
+        return "%s.%s.%s" % (_b64(json.dumps(header).encode("utf-8")), _b64(json.dumps(claims).encode("utf-8")),
+                             _b64(secrets.token_bytes(64)))
+
+    def refresh_token_expiry(self, grant):
+        """(expired, issue time) of a refresh token's grant: it is refused REFRESH_TOKEN_LIFETIME after its issue."""
+        return self.now() >= grant["issued_at"] + REFRESH_TOKEN_LIFETIME, grant["issued_at"]
 
     @staticmethod
     def _remember(table, key, value):
@@ -94,7 +131,7 @@ class TokenRegistry(object):
                 return None, "The access token is invalid."
             if grant["revoked"]:
                 return None, "The access token has been revoked."
-            if time.time() >= grant["expires_at"]:
+            if self.now() >= grant["expires_at"]:
                 return None, "The access token has expired."
             return dict(grant), None
 
@@ -115,16 +152,18 @@ class TokenRegistry(object):
             user_code = "".join(secrets.choice(string.ascii_uppercase + string.digits) for position in range(9))
             self._remember(self.device_codes, device_code, {
                 "client_id": client_id, "user_code": user_code, "scope": scope, "approved": self.device_code_auto_approve,
-                "redeemed": False, "expires_at": time.time() + DEVICE_CODE_LIFETIME})
+                "mfa": self.device_code_mfa, "redeemed": False, "expires_at": self.now() + DEVICE_CODE_LIFETIME})
             return device_code, user_code
 
-    def approve_device_code(self, user_code=None):
-        """Approve one pending code (or every pending one when user_code is None); returns how many."""
+    def approve_device_code(self, user_code=None, mfa=None):
+        """Approve one pending code (or every pending one when user_code is None), as a sign-in with MFA or (mfa=False)
+        without; mfa None: device_code_mfa. Returns how many."""
         with self._lock:
             count = 0
             for entry in self.device_codes.values():
                 if not entry["redeemed"] and (user_code is None or entry["user_code"] == str(user_code).upper()):
                     entry["approved"] = True
+                    entry["mfa"] = self.device_code_mfa if mfa is None else bool(mfa)
                     count += 1
             return count
 
@@ -236,8 +275,10 @@ class EntraService(object):
         if grant["client_id"] != client_id:
             return self._error(request, 400, "invalid_grant", 70000,
                                "Provided grant is invalid or malformed. The refresh token was issued to a different client.")
-        if grant["expired"]:
-            issued = time.strftime("%Y-%m-%dT%H:%M:%S.0000000Z", time.gmtime(grant["issued_at"] - 91 * 86400))
+        expired, issued_at = self.registry.refresh_token_expiry(grant)
+        if expired:
+            # The real text says "inactive" although the clock that ran out is the token's own, from its issue.
+            issued = time.strftime("%Y-%m-%dT%H:%M:%S.0000000Z", time.gmtime(issued_at))
             return self._error(request, 400, "invalid_grant", 700082,
                                "The refresh token has expired due to inactivity. The token was issued on %s and was inactive "
                                "for 90.00:00:00." % issued, suberror="bad_token")
@@ -264,14 +305,14 @@ class EntraService(object):
         entry = self.registry.device_code(code)
         if entry is None or entry["client_id"] != client_id or entry["redeemed"]:
             return self._error(request, 400, "invalid_grant", 70000, "Provided grant is invalid or malformed.")
-        if time.time() >= entry["expires_at"]:
+        if self.registry.now() >= entry["expires_at"]:
             return self._error(request, 400, "expired_token", 70019,
                                "Verification code expired. The verification code has expired; start a new device flow.")
         if not entry["approved"] or not self.registry.redeem_device_code(code):
             return self._error(request, 400, "authorization_pending", 70016,
                                "OAuth 2.0 device flow error. Authorization is pending. Continue polling.")
         default = self.registry.default_grant
-        grant = {"user": default.get("user"), "mfa": True, "gdap_roles": default.get("gdap_roles", [])}
+        grant = {"user": default.get("user"), "mfa": entry.get("mfa", True), "gdap_roles": default.get("gdap_roles", [])}
         # msal sends no scope when polling: the scope is the one the flow was started with.
         return self._tokens(request, tenant, form, client_id, grant, entry["scope"])
 

@@ -458,7 +458,7 @@ class Emulator(object):
     """Partner Center customer-user API + Entra ID token endpoint on https://127.0.0.1:PORT."""
 
     def __init__(self, seed_path=None, state_dir=None, token_lifetime=3600, port=0, device_code_auto_approve=False,
-                 replay_dedup=True, rate_limit=None, rate_burst=None, latency=0.0, chaos=None):
+                 replay_dedup=True, rate_limit=None, rate_burst=None, latency=0.0, chaos=None, clock_offset=0.0):
         self.seed_path = os.path.abspath(seed_path or DEFAULT_SEED)
         with open(self.seed_path, "rb") as handle:
             self.seed = json.loads(handle.read().decode("utf-8-sig"))
@@ -472,7 +472,7 @@ class Emulator(object):
         self._initial_lifetime = int(token_lifetime)
         self._initial_auto_approve = bool(device_code_auto_approve)
         self._initial_config = {"replay_dedup": replay_dedup, "rate_limit": rate_limit, "rate_burst": rate_burst,
-                                "latency": latency, "chaos": chaos}
+                                "latency": latency, "chaos": chaos, "clock_offset": clock_offset, "device_code_mfa": True}
         self.log = RequestLog()
         self.faults = FaultTable()
         self.replay = ReplayCache()
@@ -554,16 +554,20 @@ class Emulator(object):
     def revoke_tokens(self):
         return self.tokens.revoke_all()
 
-    def approve_device_code(self, user_code=None):
-        return self.tokens.approve_device_code(user_code)
+    def approve_device_code(self, user_code=None, mfa=None):
+        """Approve pending device codes as a sign-in with MFA, or without (mfa=False); mfa None: device_code_mfa."""
+        return self.tokens.approve_device_code(user_code, mfa)
 
     def configure(self, token_lifetime=None, device_code_auto_approve=None, replay_dedup=_UNSET, rate_limit=_UNSET,
-                  rate_burst=_UNSET, latency=_UNSET, chaos=_UNSET):
+                  rate_burst=_UNSET, latency=_UNSET, chaos=_UNSET, clock_offset=_UNSET, device_code_mfa=_UNSET):
         """Change settings (all validated before any changes); returns the current settings.
 
         token_lifetime and device_code_auto_approve: None leaves them. The others: not given leaves
         them; rate_limit None/0, chaos None turn those off; rate_burst None means max(1, rate_limit).
-        Setting rate_limit or rate_burst refills the bucket; setting chaos restarts its draw sequence."""
+        Setting rate_limit or rate_burst refills the bucket; setting chaos restarts its draw sequence.
+        clock_offset: seconds added to the real time for everything Entra ID's side dates (token issue, expiry, the
+        90-day refusal of refresh tokens), e.g. 60 * 86400 for day 60. device_code_mfa: whether device-code consents
+        are made with MFA."""
         if token_lifetime is not None:
             if not isinstance(token_lifetime, int) or isinstance(token_lifetime, bool) or token_lifetime < 1:
                 raise ValueError("token_lifetime must be a positive integer of seconds")
@@ -571,6 +575,10 @@ class Emulator(object):
             raise ValueError("replay_dedup must be true or false")
         if latency is not _UNSET and (not isinstance(latency, (int, float)) or isinstance(latency, bool) or latency < 0):
             raise ValueError("latency must be seconds >= 0")
+        if clock_offset is not _UNSET and (not isinstance(clock_offset, (int, float)) or isinstance(clock_offset, bool)):
+            raise ValueError("clock_offset must be a number of seconds")
+        if device_code_mfa is not _UNSET and not isinstance(device_code_mfa, bool):
+            raise ValueError("device_code_mfa must be true or false")
         rate = self.rate_limiter.rate if rate_limit is _UNSET else rate_limit
         burst = self.rate_limiter.burst_setting if rate_burst is _UNSET else rate_burst
         self.rate_limiter.validate(rate, burst)
@@ -587,7 +595,12 @@ class Emulator(object):
             self.rate_limiter.configure(rate, burst)
         if chaos is not _UNSET:
             self.chaos.configure(chaos)
-        return {"token_lifetime": self.tokens.token_lifetime, "device_code_auto_approve": self.tokens.device_code_auto_approve,
+        if clock_offset is not _UNSET:
+            self.tokens.clock_offset = float(clock_offset)
+        if device_code_mfa is not _UNSET:
+            self.tokens.device_code_mfa = device_code_mfa
+        return {"clock_offset": self.tokens.clock_offset, "device_code_mfa": self.tokens.device_code_mfa,
+                "token_lifetime": self.tokens.token_lifetime, "device_code_auto_approve": self.tokens.device_code_auto_approve,
                 "replay_dedup": self.replay_dedup, "rate_limit": self.rate_limiter.rate, "rate_burst": self.rate_limiter.burst,
                 "latency": self.latency, "chaos": self.chaos.settings()}
 

@@ -101,3 +101,19 @@ def test_cli_rejects_bad_limits(tmp_path):
         process = start(tmp_path, *flags)
         process.communicate(timeout=20)
         assert process.returncode == 2
+
+
+def test_cli_clock_offset_days_moves_the_emulators_now(tmp_path, monkeypatch):
+    process = start(tmp_path, "--max-lifetime", "30", "--clock-offset-days", "100")
+    try:
+        settings = wait_ready(process, tmp_path / "ready.json")
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", settings["ca_path"])
+        assert requests.get(settings["url"] + "/_emulator/config", timeout=5).json()["clock_offset"] == 100 * 86400
+        answer = requests.post("%s/%s/oauth2/v2.0/token" % (settings["url"], settings["tenant_id"]), timeout=5, data={
+            "grant_type": "refresh_token", "client_id": settings["client_id"], "client_secret": settings["client_secret"],
+            "refresh_token": settings["refresh_token"], "scope": settings["scope"]}).json()
+        # The seed's tokens are issued at day 0: on day 100 they are past their 90 days.
+        assert answer["error_codes"] == [700082], answer
+    finally:
+        process.terminate()
+        process.wait(20)

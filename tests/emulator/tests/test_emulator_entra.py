@@ -5,6 +5,10 @@ from __future__ import annotations
 import msal
 import pytest
 
+import base64
+import json
+import time
+
 from emulator_client import body
 
 PC_SCOPE = "https://api.partnercenter.microsoft.com/user_impersonation"
@@ -176,3 +180,78 @@ def test_device_flow_is_pending_until_approved(emu, api):
     assert "access_token" in result, result
     reused = api.session.post("%s/%s/oauth2/v2.0/token" % (s["url"], s["tenant_id"]), data=poll)
     assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
+
+
+# -- the refresh token's own 90 days, the clock offset, consent without MFA ------------------------
+
+DAY = 86400
+
+
+def claims_of(access_token):
+    payload = access_token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode("utf-8"))
+
+
+def test_access_tokens_carry_v1_claims_with_mfa_in_amr(emu):
+    result = confidential(emu).acquire_token_by_refresh_token(emu.settings["refresh_token"], scopes=[PC_SCOPE])
+    claims = claims_of(result["access_token"])
+    assert claims["amr"] == ["pwd", "mfa"]
+    assert claims["upn"] == "agent@partnerdemo.onmicrosoft.com"
+    assert claims["tid"] == emu.settings["tenant_id"].lower() and claims["appid"] == emu.settings["client_id"]
+    assert claims["aud"] == "https://api.partnercenter.microsoft.com" and claims["scp"] == "user_impersonation"
+    assert claims["exp"] - claims["iat"] == 3600
+    no_mfa = confidential(emu).acquire_token_by_refresh_token(emu.settings["refresh_tokens"]["no_mfa"], scopes=[PC_SCOPE])
+    assert claims_of(no_mfa["access_token"])["amr"] == ["pwd"]
+
+
+def test_a_refresh_token_is_refused_90_days_after_its_own_issue_however_often_used(emu, api):
+    old = emu.settings["refresh_token"]
+    day60 = confidential(emu)
+    emu.configure(clock_offset=60 * DAY)
+    rotated = day60.acquire_token_by_refresh_token(old, scopes=[PC_SCOPE])
+    assert "access_token" in rotated and claims_of(rotated["access_token"])["iat"] >= time.time() + 60 * DAY - 5
+    assert api.call("GET", api.users_path(), token=rotated["access_token"]).status_code == 200
+    emu.configure(clock_offset=100 * DAY)
+    refused = confidential(emu).acquire_token_by_refresh_token(old, scopes=[PC_SCOPE])
+    assert_aad_error(refused, "invalid_grant", 700082)
+    issued = time.strftime("%Y-%m-%d", time.gmtime(time.time()))
+    assert "The token was issued on %s" % issued in refused["error_description"]
+    assert "inactive for 90.00:00:00" in refused["error_description"]
+    # The day-60 token lives until day 150: valid on day 100, refused on day 151.
+    assert "access_token" in confidential(emu).acquire_token_by_refresh_token(rotated["refresh_token"], scopes=[PC_SCOPE])
+    emu.configure(clock_offset=151 * DAY)
+    assert_aad_error(confidential(emu).acquire_token_by_refresh_token(rotated["refresh_token"], scopes=[PC_SCOPE]),
+                     "invalid_grant", 700082)
+
+
+def test_the_clock_offset_expires_access_tokens_and_is_reset(emu, api):
+    token = api.token()
+    emu.configure(clock_offset=2 * 3600)
+    response = api.call("GET", api.users_path(), token=token)
+    assert response.status_code == 401 and "expired" in body(response)["description"]
+    assert api.admin("POST", "/config", {"clock_offset": 0}).json()["clock_offset"] == 0
+    assert api.call("GET", api.users_path(), token=token).status_code == 200
+    emu.configure(clock_offset=5)
+    emu.reset()
+    assert emu.configure()["clock_offset"] == 0
+    assert api.admin("POST", "/config", {"clock_offset": True}).status_code == 400
+
+
+def test_a_device_code_consent_without_mfa_gives_tokens_partner_center_refuses(emu, api):
+    app = public(emu)
+    flow = app.initiate_device_flow(scopes=[PC_SCOPE])
+    assert api.admin("POST", "/devicecode/approve", {"user_code": flow["user_code"], "mfa": False}).status_code == 200
+    flow["expires_at"] = time.time() + 10
+    result = app.acquire_token_by_device_flow(flow)
+    assert claims_of(result["access_token"])["amr"] == ["pwd"]
+    refused = api.call("GET", api.users_path(), token=result["access_token"])
+    assert refused.status_code == 401 and body(refused)["code"] == 900421
+    # Its refresh tokens keep the consent's lack of MFA.
+    again = public(emu).acquire_token_by_refresh_token(result["refresh_token"], scopes=[PC_SCOPE])
+    assert claims_of(again["access_token"])["amr"] == ["pwd"]
+    emu.configure(device_code_mfa=False, device_code_auto_approve=True)
+    auto = public(emu)
+    flow = auto.initiate_device_flow(scopes=[PC_SCOPE])
+    flow["expires_at"] = time.time() + 10
+    assert claims_of(auto.acquire_token_by_device_flow(flow)["access_token"])["amr"] == ["pwd"]
+    emu.configure(device_code_mfa=True)

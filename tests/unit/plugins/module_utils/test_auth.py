@@ -6,6 +6,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 import sys
 import threading
 import types
@@ -14,7 +15,7 @@ import pytest
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.partnercenter.csp.plugins.module_utils import token_endpoint
+from ansible_collections.partnercenter.csp.plugins.module_utils import api_client, token_endpoint
 from ansible_collections.partnercenter.csp.plugins.module_utils.api_client import PartnerCenterClient
 from ansible_collections.partnercenter.csp.plugins.module_utils.auth import PARTNER_CENTER_SCOPE, TokenProvider
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError
@@ -138,11 +139,11 @@ def test_every_token_is_registered_before_use(msal):
     recorder = Recorder()
 
     class SpyCache:
-        def get(self, key):
-            return None
+        def lookup(self, key):
+            return None, None
 
-        def put(self, key, token, expires_on):
-            recorder.events.append(("put", token))
+        def record(self, key, token, expires_on, lineage=None):
+            recorder.events.append(("record", token, lineage))
 
         def drop(self, key, access_token=None):
             pass
@@ -153,23 +154,27 @@ def test_every_token_is_registered_before_use(msal):
     tokens = provider(register_secret=recorder.register, cache=SpyCache())
     tokens.get_token()
     assert set(recorder.secrets) == {ACCESS, ROTATED, "eyJ-ID-TOKEN"}
-    assert recorder.events[-1] == ("put", ACCESS), "registered before it is stored"
-    assert tokens.new_refresh_token == ROTATED
+    assert recorder.events[-1] == ("record", ACCESS, {"configured_first_seen": NOW,
+                                                      "newest": {"refresh_token": ROTATED, "first_seen": NOW}}), \
+        "registered before it is stored"
+    assert tokens.newest_refresh_token == ROTATED
 
 
 def test_cached_token_is_registered_and_used_without_msal(monkeypatch, tmp_path):
     path = str(tmp_path / "c" / "tokens.json")
     monkeypatch.setitem(sys.modules, "msal", FakeMsal().module)
-    first = provider(cache=TokenCache(path, clock=lambda: NOW))
+    first = provider(cache=TokenCache(path, clock=lambda: NOW), rotate=False)
     first.get_token()
     monkeypatch.setitem(sys.modules, "msal", None)  # any import of msal would now fail
+    monkeypatch.delitem(sys.modules, "ansible_collections.partnercenter.csp.plugins.module_utils.token_endpoint", raising=False)
     recorder = Recorder()
     second = provider(cache=TokenCache(path, clock=lambda: NOW), register_secret=recorder.register)
     assert second.get_token() == ACCESS
     assert second.token_requests == 0 and recorder.secrets == [ACCESS]
+    assert "ansible_collections.partnercenter.csp.plugins.module_utils.token_endpoint" not in sys.modules
     with open(path) as handle:
         text = handle.read()
-    assert REFRESH_TOKEN not in text and ROTATED not in text
+    assert REFRESH_TOKEN not in text and ROTATED not in text, "rotation off: no refresh token on disk"
 
 
 def test_cache_isolation_between_refresh_tokens(msal, tmp_path):
@@ -418,6 +423,9 @@ def test_a_refused_refresh_token_is_not_retried(monkeypatch):
 # -- the requests session handed to msal ----------------------------------------------------------
 
 
+TEST_CA = os.path.join(os.path.dirname(__file__), "test_ca.pem")
+
+
 class CapturingAdapter(requests.adapters.BaseAdapter):
     def __init__(self):
         super(CapturingAdapter, self).__init__()
@@ -447,8 +455,8 @@ def session_for(validate_certs=True, ca_path=None, timeout=17):
 def test_ca_path_wins_over_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
     monkeypatch.setenv("CURL_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
-    session, sent = session_for(ca_path="/tmp/test-ca.pem")
-    assert sent["verify"] == "/tmp/test-ca.pem"
+    session, sent = session_for(ca_path=TEST_CA)
+    assert sent["verify"] is True, "a boolean: the bundle of the environment must not replace the context's store"
     assert sent["timeout"] == 17
     assert session.last_status == 200
 
@@ -459,20 +467,197 @@ def test_validate_certs_false_wins_over_the_environment(monkeypatch):
     assert sent["verify"] is False
 
 
-def test_default_verification_and_proxies_follow_the_environment(monkeypatch):
+def trusted_subjects(validate_certs=True, ca_path=None):
+    """The CA subjects of the TLS context the msal session's adapter hands to urllib3."""
+    session = token_endpoint._make_http_client(requests, validate_certs, ca_path, 17)
+    context = session.get_adapter("https://login.example.test").poolmanager.connection_pool_kw.get("ssl_context")
+    if context is None:
+        return None
+    return [dict(part[0] for part in ca["subject"]).get("commonName") for ca in context.get_ca_certs()]
+
+
+def test_the_msal_session_trusts_what_partner_center_calls_trust(monkeypatch):
+    """One trust store: ca_path alone when given (api_client.tls_context), else the system store, never
+    REQUESTS_CA_BUNDLE; requests must not add certifi's bundle on top (cert_verify)."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    assert trusted_subjects(ca_path=TEST_CA) == ["partnercenter.csp unit test CA"]
+    system = api_client.tls_context(True, None)
+    assert len(trusted_subjects()) == len(system.get_ca_certs())
+    assert trusted_subjects(validate_certs=False) is None
+
+    class Conn:
+        ca_certs = ca_cert_dir = cert_reqs = None
+
+    conn = Conn()
+    session = token_endpoint._make_http_client(requests, True, TEST_CA, 17)
+    session.get_adapter("https://login.example.test").cert_verify(conn, "https://login.example.test", True, None)
+    assert conn.cert_reqs == "CERT_REQUIRED" and conn.ca_certs is None and conn.ca_cert_dir is None
+
+
+def test_proxies_follow_the_environment(monkeypatch):
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/some/bundle.pem")
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example.test:3128")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    dummy, sent = session_for()
-    assert sent["verify"] == "/some/bundle.pem"
+    dummy, sent = session_for(ca_path=TEST_CA)
+    assert sent["verify"] is True
     assert sent["proxies"].get("https") == "http://proxy.example.test:3128"
 
 
-def test_proxies_still_apply_with_ca_path(monkeypatch):
-    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example.test:3128")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
-    dummy, sent = session_for(ca_path="/tmp/test-ca.pem")
-    assert sent["verify"] == "/tmp/test-ca.pem"
-    assert sent["proxies"].get("https") == "http://proxy.example.test:3128"
+# -- rotation of the refresh token ----------------------------------------------------------------
+
+
+class RotatingMsal:
+    """msal against a fake Entra ID that rotates: each redeem of a known refresh token returns a new one; refused lists
+    the tokens it answers invalid_grant (AADSTS700082) for."""
+
+    def __init__(self, known=(REFRESH_TOKEN,)):
+        self.known = set(known)
+        self.refused = set()
+        self.redeemed = []
+        self.module = types.ModuleType("msal")
+        fake = self
+
+        class App:
+            def __init__(self, client_id, client_credential=None, **kwargs):
+                self.client_id = client_id
+
+            def acquire_token_by_refresh_token(self, refresh_token, scopes):
+                fake.redeemed.append(refresh_token)
+                if refresh_token in fake.refused or refresh_token not in fake.known:
+                    return aad_error(700082, text="The refresh token has expired due to inactivity.")
+                number = len(fake.redeemed)
+                rotated = "0.ROTATED-%d-%s" % (number, self.client_id)
+                fake.known.add(rotated)
+                return dict(GOOD, access_token="eyJ-ACCESS-%d" % number, refresh_token=rotated)
+
+        self.module.ConfidentialClientApplication = self.module.PublicClientApplication = App
+
+
+@pytest.fixture
+def entra(monkeypatch):
+    fake = RotatingMsal()
+    monkeypatch.setitem(sys.modules, "msal", fake.module)
+    return fake
+
+
+def cached_provider(path, now, **kwargs):
+    return provider(cache=TokenCache(path, clock=lambda: now), clock=lambda: now, **kwargs)
+
+
+def test_the_newest_refresh_token_is_recorded_and_redeemed_next(entra, tmp_path):
+    path = str(tmp_path / "c" / "tokens.json")
+    first = cached_provider(path, NOW)
+    assert first.get_token() == "eyJ-ACCESS-1"
+    assert first.newest_refresh_token == "0.ROTATED-1-client-1" and first.first_seen == NOW
+    with open(path) as handle:
+        text = handle.read()
+    assert "0.ROTATED-1-client-1" in text and REFRESH_TOKEN not in text, "the newest is kept; the configured never"
+    assert first._key in json.loads(text)["lineages"] and REFRESH_TOKEN not in json.dumps(list(json.loads(text)["lineages"]))
+
+    later = NOW + 60 * 86400   # the access token is long expired
+    second = cached_provider(path, later)
+    assert second.get_token() == "eyJ-ACCESS-2"
+    assert entra.redeemed == [REFRESH_TOKEN, "0.ROTATED-1-client-1"]
+    assert second.token_requests == 1
+    assert second.newest_refresh_token == "0.ROTATED-2-client-1" and second.first_seen == later
+
+
+def test_a_refused_newest_token_falls_back_to_the_configured_one_once(entra, tmp_path):
+    path = str(tmp_path / "c" / "tokens.json")
+    cached_provider(path, NOW).get_token()
+    entra.refused.add("0.ROTATED-1-client-1")
+    again = cached_provider(path, NOW + 7200)
+    assert again.get_token() == "eyJ-ACCESS-3"
+    assert entra.redeemed == [REFRESH_TOKEN, "0.ROTATED-1-client-1", REFRESH_TOKEN]
+    assert again.newest_refresh_token == "0.ROTATED-3-client-1"
+
+    entra.refused.update([REFRESH_TOKEN, "0.ROTATED-3-client-1"])
+    refused = cached_provider(path, NOW + 4 * 3600)
+    with pytest.raises(PartnerCenterError) as caught:
+        refused.get_token()
+    assert entra.redeemed[3:] == ["0.ROTATED-3-client-1", REFRESH_TOKEN], "one fallback, no more"
+    assert caught.value.code == 700082 and "90 days past its issue" in caught.value.hint
+    assert "0.ROTATED-3" not in str(caught.value) and REFRESH_TOKEN not in str(caught.value)
+
+
+def test_lineages_never_mix(entra, tmp_path):
+    path = str(tmp_path / "c" / "tokens.json")
+    entra.known.add("another-configured-token")
+    cached_provider(path, NOW).get_token()
+    cached_provider(path, NOW, client_id="client-2", refresh_token="another-configured-token").get_token()
+    one = cached_provider(path, NOW + 7200)
+    two = cached_provider(path, NOW + 7200, client_id="client-2", refresh_token="another-configured-token")
+    one.get_token()
+    two.get_token()
+    assert entra.redeemed == [REFRESH_TOKEN, "another-configured-token", "0.ROTATED-1-client-1", "0.ROTATED-2-client-2"]
+
+
+def test_rotation_off_redeems_the_configured_token_and_stores_no_refresh_token(entra, tmp_path):
+    path = str(tmp_path / "c" / "tokens.json")
+    cached_provider(path, NOW).get_token()   # rotation on: a newest is held
+    off = cached_provider(path, NOW + 7200, rotate=False)
+    off.get_token()
+    assert entra.redeemed == [REFRESH_TOKEN, REFRESH_TOKEN]
+    assert off.newest_refresh_token == "0.ROTATED-2-client-1", "this run's own rotated token, for a write-back"
+    with open(path) as handle:
+        text = handle.read()
+    assert "ROTATED" not in text
+    assert off.first_seen == NOW, "the configured token's first sighting is kept"
+
+
+def test_the_early_warning_names_the_date_and_the_guide(entra, tmp_path):
+    path = str(tmp_path / "c" / "tokens.json")
+    cached_provider(path, NOW, rotate=False).get_token()
+    young = cached_provider(path, NOW + 75 * 86400, rotate=False)
+    young.get_token()
+    assert young.warnings == []
+    old = cached_provider(path, NOW + 76 * 86400, rotate=False)
+    old.get_token()
+    (warning,) = old.warnings
+    assert "first seen on 2023-11-14" in warning and "on 2024-02-12 at the latest" in warning
+    assert "'Refresh token rotation' in the partnercenter.csp authentication guide" in warning
+    # With rotation the redeem obtains a newer one: no warning after it.
+    rotated = cached_provider(path, NOW + 76 * 86400 + 7200)
+    rotated.get_token()
+    assert rotated.warnings == []
+
+
+def test_the_warning_comes_from_the_same_read_as_a_cached_access_token(entra, tmp_path, monkeypatch):
+    path = str(tmp_path / "c" / "tokens.json")
+    cached_provider(path, NOW, rotate=False).get_token()
+    reads = []
+    cache = TokenCache(path, clock=lambda: NOW + 80 * 86400)
+    original = cache._read
+    monkeypatch.setattr(cache, "_read", lambda: reads.append(1) or original())
+    with open(path) as handle:
+        document = json.load(handle)
+    for entry in document["tokens"].values():
+        entry["expires_on"] = NOW + 80 * 86400 + 3600
+    with open(path, "w") as handle:
+        json.dump(document, handle)
+    hot = provider(cache=cache, clock=lambda: NOW + 80 * 86400, rotate=False)
+    assert hot.get_token() == "eyJ-ACCESS-1" and hot.token_requests == 0
+    assert len(reads) == 1 and len(hot.warnings) == 1
+
+
+def test_forks_redeeming_together_keep_one_lineage_and_the_newest_token(entra, tmp_path):
+    """Threads with providers of their own (as forks are) and a cold cache: one redeem, and the token it got is held."""
+    path = str(tmp_path / "c" / "tokens.json")
+    barrier = threading.Barrier(6, timeout=10)
+    results = []
+
+    def fork():
+        tokens = cached_provider(path, NOW)
+        barrier.wait()
+        results.append((tokens.get_token(), tokens.newest_refresh_token, tokens.token_requests))
+
+    threads = [threading.Thread(target=fork) for dummy in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert entra.redeemed == [REFRESH_TOKEN]
+    assert sorted(results) == [("eyJ-ACCESS-1", "0.ROTATED-1-client-1", 0)] * 5 + [("eyJ-ACCESS-1", "0.ROTATED-1-client-1", 1)]
+    with open(path) as handle:
+        assert len(json.load(handle)["lineages"]) == 1

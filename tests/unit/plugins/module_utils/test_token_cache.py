@@ -272,3 +272,41 @@ def test_default_path(monkeypatch, tmp_path):
     assert default_token_cache_path() == str(tmp_path / "home" / ".cache" / "partnercenter.csp" / "tokens.json")
     monkeypatch.delenv("XDG_CACHE_HOME")
     assert default_token_cache_path() == str(tmp_path / "home" / ".cache" / "partnercenter.csp" / "tokens.json")
+
+
+# -- the rotation record of each lineage ------------------------------------------------------------
+
+LINEAGE = {"configured_first_seen": NOW, "newest": {"refresh_token": "rt-newest", "first_seen": NOW}}
+
+
+def test_lineage_recorded_with_the_access_token_in_one_write_and_read_in_one_read(path):
+    make(path).record(key(), "at-1", NOW + 3600, LINEAGE)
+    assert make(path).lookup(key()) == (("at-1", NOW + 3600), LINEAGE)
+    assert make(path).lookup(key("rt-other")) == (None, None)
+    with open(path) as handle:
+        document = json.load(handle)
+    assert document == {"version": 1, "tokens": {key(): {"access_token": "at-1", "expires_on": NOW + 3600}},
+                        "lineages": {key(): LINEAGE}}
+    assert "rt-1" not in json.dumps(document), "the configured refresh token is neither stored nor a key"
+
+
+def test_dropping_or_expiring_an_access_token_keeps_the_lineage(path):
+    make(path).record(key(), "at-1", NOW + 3600, LINEAGE)
+    make(path).drop(key())
+    assert make(path).lookup(key()) == (None, LINEAGE)
+    make(path).record(key("rt-2"), "at-2", NOW + 3600)
+    later = make(path, NOW + 7200)
+    later.put(key("rt-3"), "at-3", NOW + 9000)
+    assert later.lookup(key()) == (None, LINEAGE)
+
+
+def test_lineages_older_than_their_use_are_dropped_and_bad_ones_ignored(path):
+    make(path).record(key(), "at-1", NOW + 3600, LINEAGE)
+    much_later = NOW + 121 * 86400
+    make(path, much_later).put(key("rt-2"), "at-2", much_later + 3600)
+    assert make(path, much_later).lookup(key()) == (None, None)
+    for bad in ({"configured_first_seen": "yesterday"}, {"configured_first_seen": NOW, "newest": {"refresh_token": ""}},
+                {"configured_first_seen": True}, "not a dict"):
+        with open(path, "w") as handle:
+            json.dump({"version": 1, "tokens": {}, "lineages": {key(): bad}}, handle)
+        assert make(path).lookup(key()) == (None, None), bad
