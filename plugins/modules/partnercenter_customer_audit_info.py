@@ -18,8 +18,8 @@ description:
     users O(users) does not name (counted, named with O(list_unmanaged)); the holders of privileged directory roles
     O(users) does not name; and the seats of every subscribed SKU, with those where fewer than O(min_available_seats) are
     left.
-  - The tenant-wide reads are made once per task and shared with the drift check (the same code as the bulk module's
-    check mode): the active user list, the SKUs, the tenant's roles, and the member list of each audited role. A user's
+  - The tenant-wide reads are made once per task and shared with the drift check, which is the same code as the bulk
+    module's check mode. They are the active user list, the SKUs, the tenant's roles, and the member list of each audited role. A user's
     licences are read only when its item manages them; the soft-deleted list only when an item names a user that is not
     active.
   - The P(partnercenter.csp.tenant_audit#role) role and the C(partnercenter.csp.audit_customers) playbook run it for
@@ -116,7 +116,7 @@ notes:
     and their members)."
   - A customer that cannot be read (no delegated access, a 403, throttled beyond the deadline) fails the task with the
     service's error. A user list that onboarding would refuse (too few seats, an unknown SKU or role, a user to create
-    without a password) does not: RV(audit.status) is then V(failed) and RV(audit.error) says why, with the other findings.
+    without a password) does not; RV(audit.status) is then V(failed) and RV(audit.error) says why, with the other findings.
 seealso:
   - module: partnercenter.csp.partnercenter_customer_users
   - module: partnercenter.csp.partnercenter_customer_sku_info
