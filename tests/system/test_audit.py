@@ -178,6 +178,8 @@ def test_audit_over_three_customers_writes_the_report_and_nothing_else(emulator,
     assert "403" in cases[denied].find("error").get("message")
 
     html = (report_dir / "audit.html").read_text()
+    for name in ("audit.json", "audit.html", "junit.xml"):
+        assert PASSWORD not in (report_dir / name).read_text(), "nothing secret in the report"
     for needle in ("<script", "<link", "src=", "url(", "@import", 'href="http'):
         assert needle not in html.lower(), "self-contained, no script: %s" % needle
     page = PageText()
