@@ -194,4 +194,3 @@ def describe_drift(entry):
         return "cannot be checked: %s" % entry.get("error")
     head = "would be %s" % entry["action"]
     return head + (": " + "; ".join(parts) if parts else "")
-

@@ -10,8 +10,8 @@ import json
 import os
 import shutil
 import subprocess
-import xml.etree.ElementTree as ElementTree
 from html.parser import HTMLParser
+from xml.etree import ElementTree
 
 import pytest
 import yaml

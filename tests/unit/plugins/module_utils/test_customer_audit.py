@@ -93,8 +93,8 @@ def test_each_tenant_wide_read_is_made_once():
 
 def test_a_customer_as_listed_is_clean_at_its_floor_of_reads():
     tenant = Tenant()
-    items = [dict(user_principal_name=user["userPrincipalName"]) for user in (tenant.kept, tenant.leaver, tenant.stranger,
-                                                                               tenant.mallory, tenant.to_update)]
+    listed = (tenant.kept, tenant.leaver, tenant.stranger, tenant.mallory, tenant.to_update)
+    items = [dict(user_principal_name=user["userPrincipalName"]) for user in listed]
     row = audit_customer(tenant.context(), read_specs(items), list(PRIVILEGED_ROLES), 4).row("cid", 0, list_unmanaged=False)
     assert row["status"] == "clean" and row["drift"] == [] and row["unknown_admins"] == []
     assert row["unmanaged_users"] == 0 and "unmanaged_user_names" not in row and row["low_seats"] == []
@@ -158,5 +158,6 @@ def test_drift_entries_from_results_and_diff_never_carry_a_password():
     assert b["detail"] == "would be updated: usage_location 'US' -> 'DE'; licences -EMS; roles -Global Administrator; password reset"
     assert "VALUE_SPECIFIED" not in str(b)
     assert c["action"] == "failed" and c["error"] == "HTTP 404" and c["detail"] == "cannot be checked: HTTP 404"
-    assert describe_drift(dict(b, action="created", fields={}, licenses=dict(add=[], remove=[]), directory_roles=dict(add=[], remove=[]),
-                                password_reset=False)) == "would be created"
+    created = dict(b, action="created", fields={}, licenses=dict(add=[], remove=[]), directory_roles=dict(add=[], remove=[]),
+                   password_reset=False)
+    assert describe_drift(created) == "would be created"
