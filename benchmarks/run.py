@@ -17,6 +17,8 @@ Measures (see BENCHMARKS.md):
   5. many customers: onboard_customers.yml over the customers inventory with -f 10 under a rate limit, with a
      latency and no limit against one customer at a time, growth from 10 to 200 customers, and the inventory
      over 5,000 customers (cold, then from its cache)
+  6. the drift audit (audit_customers.yml) of customers with no drift: requests per customer, with and without
+     licences managed, and the time for 200 customers with -f 10
 """
 
 from __future__ import absolute_import, division, print_function
@@ -44,6 +46,7 @@ SCOPE = ["https://api.partnercenter.microsoft.com/user_impersonation"]
 SPE_E3 = "05e9a617-0261-4cee-bb44-138d3ef5d965"
 E3_PRODUCT = dict(id=SPE_E3, skuPartNumber="SPE_E3", name="Microsoft 365 E3")
 ONBOARD_CUSTOMERS = os.path.join("playbooks", "onboard_customers.yml")
+AUDIT_CUSTOMERS = os.path.join("playbooks", "audit_customers.yml")
 PASSWORD = "Benchmark-Passw0rd!"
 DOMAIN = "bench.onmicrosoft.com"
 
@@ -382,6 +385,39 @@ def inventory_scale(bench, count):
     return dict(customers=count, page_size=500, expected_requests=int(math.ceil(count / 500.0)), cold=runs[0], cached=runs[1])
 
 
+def audit_customers(bench, label, count, users_each, forks, licences):
+    """audit_customers.yml over `count` customers whose users are as listed (onboarded first, not measured): seconds,
+    requests per customer from the log, writes (none expected), statuses from audit.json."""
+    prefix = "%s%d" % (label.replace("_", ""), int(time.time() * 1000) % 100000)
+    ids = bench.emulator.store.generate_customers(count, prefix=prefix, subscribed_skus=True)
+    tenants = [(cid, bench.emulator.store.get_customer(cid)["companyProfile"]["domain"]) for cid in ids]
+    inventory = write_customers_inventory(os.path.join(bench.workdir, label), prefix, tenants, users_each, licences=licences,
+                                          static=True)
+    playbooks = os.path.join(bench.collections, "ansible_collections", "partnercenter", "csp")
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory, "-f", str(forks)]
+    subprocess.run(command + [os.path.join(playbooks, ONBOARD_CUSTOMERS)], env=bench.env, capture_output=True, check=True)
+    mark = bench.mark()
+    started = time.monotonic()
+    result = subprocess.run(command + [os.path.join(playbooks, AUDIT_CUSTOMERS)], env=bench.env, capture_output=True, text=True,
+                            check=False)
+    elapsed = time.monotonic() - started
+    pc = bench.requests_since(mark)["partnercenter"]
+    per_customer = sorted(len([e for e in pc if "/customers/%s/" % cid in e["path"]]) for cid in ids)
+    with open(os.path.join(inventory, "audit", "audit.json")) as handle:
+        statuses = [row["status"] for row in json.load(handle)["customers"]]
+    return dict(customers=count, users_each=users_each, forks=forks, licences_managed=licences, rc=result.returncode,
+                seconds=round(elapsed, 2), requests=len(pc), writes=len([e for e in pc if e["method"] != "GET"]),
+                requests_per_customer_min=per_customer[0], requests_per_customer_max=per_customer[-1],
+                clean=statuses.count("clean"), other=len(statuses) - statuses.count("clean"))
+
+
+def audit(bench, users_each, count):
+    """6. The drift audit: the requests of a customer with no drift, then the time for `count` customers."""
+    return dict(per_customer=audit_customers(bench, "audit_requests", 3, users_each, forks=3, licences=False),
+                per_customer_licences=audit_customers(bench, "audit_licences", 3, users_each, forks=3, licences=True),
+                many=audit_customers(bench, "audit_many", count, users_each, forks=10, licences=True))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="playbook runs for the per-task figure")
@@ -395,14 +431,19 @@ def main():
     parser.add_argument("--rate", type=float, default=20.0, help="the emulator's rate limit there, requests per second")
     parser.add_argument("--customer-sizes", default="10,50,100,200", help="customer counts for the many-customers growth")
     parser.add_argument("--inventory-size", type=int, default=5000, help="customers in the inventory figure")
-    parser.add_argument("--only", default="", help="comma-separated figures to run (per_task,requests,onboarding,growth,customers)")
+    parser.add_argument("--audit-customers", type=int, default=200, help="customers in the audit figure")
+    parser.add_argument("--audit-users", type=int, default=10, help="listed users per customer there")
+    parser.add_argument("--only", default="",
+                        help="comma-separated figures to run (per_task,requests,onboarding,growth,customers,audit)")
     parser.add_argument("--quick", action="store_true", help="small numbers, to check the script itself")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     if args.quick:
         args.runs, args.pairs, args.onboard, args.existing, args.sizes, args.role_users = 1, 2, 5, 50, "100,600", 5
         args.customers, args.customer_users, args.customer_sizes, args.inventory_size = 3, 2, "2,4", 600
-    only = set(name for name in args.only.split(",") if name) or {"per_task", "requests", "onboarding", "growth", "customers"}
+        args.audit_customers, args.audit_users = 4, 2
+    only = set(name for name in args.only.split(",") if name) or {"per_task", "requests", "onboarding", "growth", "customers",
+                                                                  "audit"}
 
     workdir = tempfile.mkdtemp(prefix="pc-bench-")
     bench = Bench(workdir)
@@ -425,6 +466,9 @@ def main():
             figures["many_customers"] = many_customers(bench, args.rate, args.customers, args.customer_users,
                                                        [int(size) for size in args.customer_sizes.split(",")], args.inventory_size)
             print("5. many customers:", json.dumps(figures["many_customers"], indent=1), flush=True)
+        if "audit" in only:
+            figures["audit"] = audit(bench, args.audit_users, args.audit_customers)
+            print("6. audit:", json.dumps(figures["audit"], indent=1), flush=True)
         figures["machine"] = dict(cpus=os.cpu_count(), python=sys.version.split()[0],
                                   total_seconds=round(time.monotonic() - started, 1))
         if args.json:

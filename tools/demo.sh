@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The demo behind `make demo`: onboards six demo users into the bundled Partner Center
 # emulator with playbooks/onboard_users.yml, twice. The first run creates them, the second
-# changes nothing. Everything runs on this machine: the emulator listens on 127.0.0.1 only
-# and stops when the demo ends (or after 10 minutes at the latest). Needs only a Python 3.10
+# changes nothing. Then a Global Administrator appears behind the inventory's back, and
+# playbooks/audit_customers.yml reports it (audit.html, audit.json, junit.xml in .build/demo-audit).
+# Everything runs on this machine: the emulator listens on 127.0.0.1 only and stops when the demo ends (or after 10 minutes at the latest). Needs only a Python 3.10
 # or later: .venv/demo gets the newest one found and the newest ansible-core pip offers for it
 # (tools/setup.sh demo), apart from the test suite's venvs.
 # Usage: tools/demo.sh
@@ -88,4 +89,33 @@ if ! recap 2 | grep -q ' changed=0 '; then
     echo "the second run changed something: not idempotent" >&2
     exit 1
 fi
-say "Done: the second run changed nothing. The emulator stops now."
+
+say "Drift: someone adds a Global Administrator to Fabrikam behind the inventory's back"
+"$DEMO_VENV/bin/python" - "$PARTNERCENTER_EMULATOR_URL" "$customer" "$PARTNERCENTER_CA_PATH" <<'PY'
+import sys
+
+import requests
+
+url, customer, ca = sys.argv[1:]
+base = "%s/_emulator/customers/%s" % (url, customer)
+user = {"userPrincipalName": "eve.intruder@fabrikam.onmicrosoft.com", "displayName": "Eve Intruder", "usageLocation": "US"}
+requests.post(base + "/users", json={"users": [user]}, verify=ca, timeout=30).raise_for_status()
+requests.post(base + "/directoryroles/62e90394-69f5-4237-9190-012177145e10/members", json={"users": [user["userPrincipalName"]]},
+              verify=ca, timeout=30).raise_for_status()
+print("added %s as Global Administrator (with the emulator's control endpoint, not through Partner Center)" % user["userPrincipalName"])
+PY
+
+say "Audit: playbooks/audit_customers.yml over Fabrikam (the demo users) and Contoso (no users listed), writing nothing"
+# An inventory of the two customers: Fabrikam's users are the demo's, Contoso lists none.
+mkdir -p "$work/inventory/host_vars"
+printf 'partnercenter_customers:\n  hosts:\n    fabrikam.onmicrosoft.com: {partnercenter_customer_id: %s}\n    %s\n' "$customer" \
+    'contoso.onmicrosoft.com: {partnercenter_customer_id: 46a62ece-10ad-42e5-b3f1-b2ed53e6fc08}' > "$work/inventory/hosts.yml"
+cp "$ROOT/playbooks/vars/demo_users.yml" "$work/inventory/host_vars/fabrikam.onmicrosoft.com.yml"
+# The report outlives the demo's scratch directory.
+report_dir=$BUILD_DIR/demo-audit
+(cd "$ROOT" && "$DEMO_VENV/bin/ansible-playbook" playbooks/audit_customers.yml -i "$work/inventory" \
+    -e partnercenter_audit_dir="$report_dir" -e partnercenter_audit_list_unmanaged=true \
+    -e partnercenter_audit_min_available_seats=5)
+echo
+echo "The audit report: $report_dir/audit.html (open it in a browser; also audit.json and junit.xml there)"
+say "Done: the second run changed nothing, and the audit found the undeclared admin. The emulator stops now."

@@ -20,6 +20,11 @@ check_pythons "${needed_pythons[@]}" || exit 1
 if ! command -v shellcheck >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     { apt-get update -qq && apt-get install -y -qq shellcheck; } >/dev/null 2>&1 || echo "shellcheck could not be installed" >&2
 fi
+# The audit's system test renders its HTML report in headless Chromium (Debian's package); in CI
+# (CI=true) that test fails without it, so install it where that is possible.
+if [[ " ${STEPS[*]} " == *" system "* ]] && ! command -v chromium >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    { apt-get update -qq && apt-get install -y -qq chromium; } >/dev/null 2>&1 || echo "chromium could not be installed" >&2
+fi
 "$ROOT/tools/ansible-test-offline.sh" || exit 1
 STAGED=$("$ROOT/tools/stage.sh") || exit 1
 REPORTS=$BUILD_DIR/reports

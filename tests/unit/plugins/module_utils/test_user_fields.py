@@ -19,6 +19,7 @@ import yaml
 from ansible_collections.partnercenter.csp.plugins.module_utils.user_fields import RETURNED_AFTER, RETURNED_BEFORE, USER_FIELDS
 from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import RETURNED_FIELDS, user_options_spec
 from ansible_collections.partnercenter.csp.plugins.modules import (
+    partnercenter_customer_audit_info,
     partnercenter_customer_user,
     partnercenter_customer_user_info,
     partnercenter_customer_users,
@@ -44,9 +45,11 @@ def documented_user_options():
     """(where, {option: doc}) of every hand-written description of one user's options."""
     single = yaml_of(partnercenter_customer_user.DOCUMENTATION)["options"]
     bulk = yaml_of(partnercenter_customer_users.DOCUMENTATION)["options"]["users"]["suboptions"]
+    audit = yaml_of(partnercenter_customer_audit_info.DOCUMENTATION)["options"]["users"]["suboptions"]
     return [
         ("partnercenter_customer_user DOCUMENTATION", dict((k, v) for k, v in single.items() if k != "customer_id")),
         ("partnercenter_customer_users DOCUMENTATION users", bulk),
+        ("partnercenter_customer_audit_info DOCUMENTATION users", audit),
         ("tenant_onboarding argument_specs partnercenter_users", role_user_options()),
     ]
 
