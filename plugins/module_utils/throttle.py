@@ -2,20 +2,25 @@
 # Copyright: Contributors to the partnercenter.csp project
 # Simplified BSD License (see https://opensource.org/licenses/BSD-2-Clause)
 
-"""SharedThrottle: Partner Center's Retry-After, shared by every process of a run.
+"""SharedThrottle: Partner Center's Retry-After and the pace learned from it, shared by every process of a run.
 
-Partner Center throttles per partner, and each Ansible fork is a process of its own, so a 429
-answered to one fork is a signal for all. The file (throttle.json, beside the token cache) maps
-a partner key to {"not_before": epoch, "throttled_at": epoch, "progress": n}:
+Partner Center throttles per partner or per partner and customer pair, depending on the API (its
+throttling guidance), and each Ansible fork is a process of its own, so a 429 answered to one fork
+is a signal for all. The file (throttle.json, beside the token cache) maps a partner key to
+{"not_before": epoch, "throttled_at": epoch, "progress": n, "customers": {id: epoch}, "pacing": {...}}:
 
-- not_before: no process sends before this wall-clock instant (the latest Retry-After seen);
+- not_before: no process sends before this wall-clock instant (the latest short Retry-After seen);
+- customers: a Retry-After longer than the client waits for, scoped to the customer whose request
+  drew it: calls on that customer are not sent before it, calls on other customers go out;
 - progress: counts successful answers while throttling is going on, so a process can tell a
-  throttle that lets requests through (go on) from a storm that lets nothing through (stop).
+  throttle that lets requests through (go on) from a storm that lets nothing through (stop);
+- pacing: the Pacer's state, the rate learned from the 429s and the next free send slot.
 
 Wall-clock time, because monotonic clocks are not comparable across processes; a deadline more
 than MAX_AHEAD seconds away is ignored as corrupt or a clock jump. Updates are read-modify-write
 under a short non-blocking lock beside the file; without the lock the larger deadline is still
-written. Reads cost a stat while the file is unchanged.
+written, and a busy lock is waited for quietly (an optimisation, not a safety lock). Reads cost a
+stat while the file is unchanged; nothing is written before the first 429.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -45,8 +50,100 @@ def partner_key(api_url, authority_host, tenant_id, client_id):
     return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()[:32]
 
 
+def _number(value):
+    """value when it is a real number (not a bool), else None: what a corrupt file may hold is never trusted."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+class Pacer:
+    """The pacing law, learned from 429s: pure functions of a state dict and the time (wall-clock seconds).
+
+    Nothing is paced before the first 429. A 429 starts an epoch: the pause the service asked for,
+    then sends counted (take). At the next 429 the share of the service this machine got is what
+    succeeded in the epoch divided by its length, pause included (a token bucket empty at both
+    429s granted exactly its rate over the epoch); the pace becomes DECREASE times that share.
+    It then grows back by INCREASE of itself per second while no 429 comes (additive increase)
+    and ends, state and all, when it has grown to CEILING times itself: a run that no longer
+    meets the limit is unpaced again. Slots start when the pause ends, so a pause lasts as long as
+    the service's Retry-After and no longer. Processes on one machine share the state (one pace
+    for all of them); machines learn their own share from their own 429s.
+    """
+
+    DECREASE = 0.9
+    INCREASE = 0.05
+    CEILING = 2.0
+    MIN_RATE = 0.1
+    # An epoch shorter than this measures nothing: the pace is lowered from itself instead.
+    MIN_EPOCH = 0.5
+
+    @classmethod
+    def horizon(cls):
+        """Seconds after a pause ends that the pace (or, before one is learned, the counting) lasts without a 429."""
+        return (cls.CEILING - 1.0) / cls.INCREASE
+
+    @classmethod
+    def active(cls, state, now):
+        """True while sends are counted (and paced once a rate is learned)."""
+        resume = _number((state or {}).get("resume"))
+        return resume is not None and now < resume + cls.horizon()
+
+    @classmethod
+    def rate(cls, state, now):
+        """Requests per second this machine keeps to now, or None when nothing is paced."""
+        if not cls.active(state, now):
+            return None
+        learned = _number(state.get("rate"))
+        if learned is None:
+            return None
+        return learned * (1.0 + cls.INCREASE * max(0.0, now - state["resume"]))
+
+    @classmethod
+    def throttled(cls, state, now, pause):
+        """The state after a 429 answered at now with a pause of pause seconds."""
+        state = dict(state or {})
+        if cls.active(state, now) and now < state["resume"]:
+            return state   # answered to a request sent before the pause: the same event as the 429 that set it
+        rate = cls.rate(state, now)
+        if cls.active(state, now):
+            elapsed = now - (_number(state.get("since")) or now)
+            successes = (_number(state.get("sent")) or 0) - 1   # every send of the epoch but the one answered 429
+            if elapsed >= cls.MIN_EPOCH and successes > 0:
+                rate = successes / elapsed
+        resume = now + max(0.0, pause)
+        new = {"since": now, "sent": 0, "resume": resume, "next": resume}
+        if rate is not None:
+            new["rate"] = max(cls.MIN_RATE, cls.DECREASE * rate)
+        return new
+
+    @classmethod
+    def take(cls, state, now):
+        """(instant, state): the slot at which the next request may be sent, and the state after it is taken."""
+        if not cls.active(state, now):
+            return now, state
+        state = dict(state)
+        rate = cls.rate(state, now)
+        instant = max(now, _number(state.get("next")) or now)
+        state["next"] = instant + (1.0 / rate if rate else 0.0)
+        state["sent"] = int(_number(state.get("sent")) or 0) + 1
+        return instant, state
+
+
+class Turn:
+    """What a process must honour before its next request: not_before (wall clock, or None), counting (sends are
+    counted: take a slot), paced (a rate is learned, so slots are spaced)."""
+
+    __slots__ = ("not_before", "counting", "paced")
+
+    def __init__(self, not_before=None, counting=False, paced=False):
+        self.not_before = not_before
+        self.counting = counting
+        self.paced = paced
+
+
 class SharedThrottle(PrivateDocument):
-    """The partner's shared not-before instant and progress counter. Thread-safe; never raises for file problems."""
+    """The partner's shared not-before instants, progress counter and pace. Thread-safe; never raises for file problems."""
 
     VERSION = FILE_VERSION
     SECTION = "partners"
@@ -74,55 +171,101 @@ class SharedThrottle(PrivateDocument):
             self._seen = (signature, entry)
         return entry
 
-    def not_before(self):
-        """The wall-clock instant before which no request may be sent, or None."""
-        value = self._entry().get("not_before")
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
+    def _deadline(self, value, now):
+        value = _number(value)
+        if value is None or value <= now or value > now + MAX_AHEAD:
             return None
+        return value
+
+    def turn(self, customer=None):
+        """The Turn of a request (on customer, when given): one stat of the file while it is unchanged."""
+        entry = self._entry()
+        if not entry:
+            return Turn()
         now = self._clock()
-        if value <= now or value > now + MAX_AHEAD:
-            return None
-        return float(value)
+        deadlines = [self._deadline(entry.get("not_before"), now)]
+        customers = entry.get("customers")
+        if customer and isinstance(customers, dict):
+            deadlines.append(self._deadline(customers.get(customer), now))
+        deadlines = [value for value in deadlines if value is not None]
+        pacing = entry.get("pacing") if isinstance(entry.get("pacing"), dict) else {}
+        counting = Pacer.active(pacing, now)
+        return Turn(max(deadlines) if deadlines else None, counting, counting and Pacer.rate(pacing, now) is not None)
+
+    def not_before(self, customer=None):
+        """The wall-clock instant before which no request (on customer, when given) may be sent, or None."""
+        return self.turn(customer).not_before
 
     def progress(self):
         """How many successes were recorded while throttled (an ever-growing counter)."""
         value = self._entry().get("progress")
         return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
+    def _kept(self, value, now):
+        """Whether a partner's entry is still worth keeping: a recent 429, or a customer's deadline still ahead."""
+        if not isinstance(value, dict):
+            return False
+        throttled_at = _number(value.get("throttled_at"))
+        if throttled_at is not None and now - throttled_at < FORGET_AFTER:
+            return True
+        customers = value.get("customers")
+        return isinstance(customers, dict) and any(self._deadline(instant, now) for instant in customers.values())
+
     def _update(self, change):
-        """Read-modify-write of this partner's entry under the lock beside the file (best effort without it)."""
+        """Read-modify-write of this partner's entry under the lock beside the file (best effort without it); returns
+        what change(entry, now) returns."""
         lock = self._file.lock()
-        held = lock.acquire(LOCK_WAIT) if self._file.trusted() else False
+        # A busy lock is waited for quietly: every fork finds it busy in a 429 storm, and going on without it is safe.
+        held = lock.acquire(LOCK_WAIT, warn_when_busy=False) if self._file.trusted() else False
         try:
             now = self._clock()
-            partners = dict((key, value) for key, value in self._read_section().items()
-                            if isinstance(value, dict) and isinstance(value.get("throttled_at"), (int, float))
-                            and now - value["throttled_at"] < FORGET_AFTER)
+            partners = dict((key, value) for key, value in self._read_section().items() if self._kept(value, now))
             entry = dict(partners.get(self.key) or {})
-            change(entry, now)
+            result = change(entry, now)
             partners[self.key] = entry
             self._write_section(partners)
+            return result
         finally:
             if held:
                 lock.release()
 
-    def defer_until(self, instant):
-        """Nobody of this partner sends before instant (wall clock); the later of this and any recorded deadline wins."""
+    def defer_until(self, instant, customer=None):
+        """Nobody of this partner (only calls on customer, when given) sends before instant (wall clock); the later of
+        this and any recorded deadline wins. A partner-wide deadline is a 429 to the Pacer too."""
         instant = min(float(instant), self._clock() + MAX_AHEAD)
 
         def change(entry, now):
-            current = entry.get("not_before")
-            if not isinstance(current, (int, float)) or isinstance(current, bool) or current < instant:
+            if customer:
+                customers = entry.get("customers") if isinstance(entry.get("customers"), dict) else {}
+                customers = dict((key, value) for key, value in customers.items() if self._deadline(value, now))
+                current = _number(customers.get(customer))
+                customers[customer] = instant if current is None else max(current, instant)
+                entry["customers"] = customers
+                return
+            current = _number(entry.get("not_before"))
+            if current is None or current < instant:
                 entry["not_before"] = instant
             entry["throttled_at"] = now
+            entry["pacing"] = Pacer.throttled(entry.get("pacing") if isinstance(entry.get("pacing"), dict) else {},
+                                              now, instant - now)
 
         self._update(change)
 
+    def take_slot(self):
+        """The wall-clock instant at which this process may send its next request, its turn counted (and spaced at the
+        learned pace) for every process of the partner on this machine."""
+
+        def change(entry, now):
+            instant, entry["pacing"] = Pacer.take(entry.get("pacing") if isinstance(entry.get("pacing"), dict) else {}, now)
+            return instant
+
+        return self._update(change)
+
     def record_progress(self):
         """A request succeeded: while throttling is going on, say so (at most every PROGRESS_INTERVAL s per process)."""
-        throttled_at = self._entry().get("throttled_at")
+        throttled_at = _number(self._entry().get("throttled_at"))
         now = self._clock()
-        if not isinstance(throttled_at, (int, float)) or now - throttled_at > THROTTLED_WINDOW:
+        if throttled_at is None or now - throttled_at > THROTTLED_WINDOW:
             return
         with self._lock:
             if self._last_progress_write is not None and now - self._last_progress_write < PROGRESS_INTERVAL:
