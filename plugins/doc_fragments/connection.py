@@ -105,12 +105,16 @@ options:
     description:
       - Whether to keep the access tokens redeemed from O(refresh_token) in a file (O(token_cache_path)), so that the
         next tasks reuse them until shortly before they expire instead of asking Entra ID again.
+      - V(false) keeps no token on disk, but not the shared throttling state C(throttle.json) in the same directory
+        (no secret in it; written only after Partner Center answers C(429)), so that the forks of a run still honour
+        one another's C(Retry-After) and pace.
       - If not set, the value of the E(PARTNERCENTER_TOKEN_CACHE) environment variable is used (an empty variable counts as not set).
     type: bool
     default: true
   token_cache_path:
     description:
-      - The token cache file.
+      - The token cache file. The shared throttling state, C(throttle.json), is kept in the same directory, also
+        with O(token_cache=false).
       - Its directory is created with mode C(0700) and the file is written with mode C(0600). A file or directory that
         another user owns, or that group or others can write, is not used (with a warning).
       - If not set, the value of the E(PARTNERCENTER_TOKEN_CACHE_PATH) environment variable is used; if neither is set,
@@ -123,7 +127,7 @@ notes:
   - A refresh token expires after 90 days without use; obtain a new one with the consent flow.
   - Access tokens redeemed from the refresh token are cached per user in O(token_cache_path), keyed by a hash of the
     authority, tenant, client and refresh token, so that a playbook of many tasks (and an inventory run before it) asks
-    Entra ID once. The refresh token itself is never written to the cache. Set O(token_cache=false) to keep nothing on disk.
+    Entra ID once. The refresh token itself is never written to the cache. Set O(token_cache=false) to keep no token on disk.
   - Every request carries an C(MS-RequestId) (kept across the retries of one call) and the C(MS-CorrelationId) of the
     run; failures report both.
 requirements:
