@@ -136,12 +136,13 @@ def test_forks_with_a_cold_token_cache_redeem_the_refresh_token_once(emulator, r
     assert os.path.isfile(lock)
 
 
-def test_a_rate_limited_run_fails_no_user(emulator, run_playbook, tmp_path):
-    """20 requests per second for the whole partner, 10 forks and 4 threads each: 429s are answered, every user is
-    created, and nothing fails."""
+@pytest.mark.parametrize("scope, rate", [("partner", 20), ("customer", 3)])
+def test_a_rate_limited_run_fails_no_user(emulator, run_playbook, tmp_path, scope, rate):
+    """20 requests per second for the whole partner (or, the emulator's other behaviour, 3 per customer), 10 forks and
+    4 threads each: 429s are answered, every user is created, and nothing fails."""
     tenants = customers(emulator, 20, "limited")
     inventory = write_inventory(tmp_path / "inventory", "limited", tenants, 5)
-    emulator.configure(rate_limit=20, rate_burst=20)
+    emulator.configure(rate_limit=rate, rate_burst=rate, rate_limit_scope=scope)
     result = run_playbook(PLAYBOOK, env={"ANSIBLE_SHOW_CUSTOM_STATS": "1"}, extra_args=["-i", inventory, "-f", "10"])
     assert result.returncode == 0, outcome(result)
     assert_onboarded(emulator, tenants, 5)
