@@ -63,16 +63,18 @@ class Pacer:
     Nothing is paced before the first 429. A 429 starts an epoch: the pause the service asked for,
     then sends counted (take). At the next 429 the share of the service this machine got is what
     succeeded in the epoch divided by its length, pause included (a token bucket empty at both
-    429s granted exactly its rate over the epoch); the pace becomes DECREASE times that share.
-    It then grows back by INCREASE of itself per second while no 429 comes (additive increase)
-    and ends, state and all, when it has grown to CEILING times itself: a run that no longer
-    meets the limit is unpaced again. Slots start when the pause ends, so a pause lasts as long as
-    the service's Retry-After and no longer. Processes on one machine share the state (one pace
-    for all of them); machines learn their own share from their own 429s.
+    429s granted its rate over the whole epoch, the tokens that came during the pause spent
+    after it); the pace becomes DECREASE times that share. It then grows back by INCREASE of
+    itself per second while no 429 comes (additive increase: a share measured low, as a job
+    slice's may be while others had the service during its pause, recovers quickly), and ends, state and all, when it has grown to CEILING times itself: a run that no longer meets
+    the limit, or a job slice whose neighbours have finished, is unpaced again. Slots start when
+    the pause ends, so a pause lasts as long as the service's Retry-After and no longer. The
+    processes of one machine share the state (one pace for all of them); machines learn their
+    own share from their own 429s.
     """
 
     DECREASE = 0.9
-    INCREASE = 0.05
+    INCREASE = 0.1
     CEILING = 2.0
     MIN_RATE = 0.1
     # An epoch shorter than this measures nothing: the pace is lowered from itself instead.

@@ -217,3 +217,23 @@ def test_processes_share_the_slots_through_the_file(tmp_path):
     first, second = one.take_slot(), other.take_slot()
     assert first == clock.now + 1 and second - first == pytest.approx(3.0 / (Pacer.DECREASE * 20)), (
         "20 successes over 3 s: slots at 0.9 x 20 / 3 per second, whichever process takes them")
+
+
+def test_a_directory_another_fork_creates_at_the_same_moment_is_trusted(tmp_path, monkeypatch):
+    """The forks of a job slice with a fresh home all create the cache directory at once: the one that loses the race
+    must still use it (it redeemed a token of its own, a second token call for the slice)."""
+    from ansible_collections.partnercenter.csp.plugins.module_utils import private_files
+    clock = Clock()
+    directory = tmp_path / "cache"
+    directory.mkdir(mode=0o700)
+    real_isdir, looked = private_files.os.path.isdir, []
+
+    def isdir(path):
+        """False the first time (it did not exist when this fork looked), the truth after (another fork created it)."""
+        looked.append(path)
+        return len(looked) > 1 and real_isdir(path)
+
+    monkeypatch.setattr(private_files.os.path, "isdir", isdir)
+    throttle = make(tmp_path, clock)
+    throttle.defer_until(clock.now + 3)
+    assert throttle.warnings == [] and throttle.not_before() == clock.now + 3
