@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 import json
 import os
 import re
+import subprocess
 import sys
 import textwrap
 
@@ -152,6 +153,36 @@ def test_a_rate_limited_run_fails_no_user(emulator, run_playbook, tmp_path, scop
     assert custom_stats(result.stdout)["tenant_onboarding_totals"]["counts"]["failed"] == 0
     # Few requests wasted: the forks honour each other's Retry-After instead of each finding out for itself.
     assert len(throttled) < len(log) / 2, (len(throttled), len(log))
+
+
+def test_sliced_jobs_under_a_partner_wide_limit(emulator, playbook_env, staged_collection, tmp_path):
+    """Issue 17: an AWX job split into 4 slices, each its own ansible-playbook process with its own home (so its own token
+    cache and throttle.json: nothing shared on disk), running at once against one partner-wide limit. Each slice learns
+    its pace from its own 429s: no customer fails, every user exists once, one token call per slice."""
+    tenants = customers(emulator, 16, "sliced")
+    emulator.configure(rate_limit=8, rate_burst=8)
+    playbook = os.path.join(staged_collection, "ansible_collections", "partnercenter", "csp", PLAYBOOK)
+    running = []
+    for number in range(4):
+        directory = tmp_path / ("slice%d" % number)
+        directory.mkdir()
+        inventory = write_inventory(directory / "inventory", "sliced", tenants[number::4], 2, static=True)
+        env = playbook_env(HOME=directory / "home", ANSIBLE_HOME=directory / "ansible-home",
+                           PARTNERCENTER_TOKEN_CACHE_PATH=directory / "home" / ".cache" / "partnercenter.csp" / "tokens.json")
+        running.append(subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory, "-f", "3",
+                                         playbook], env=env, cwd=str(directory), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        universal_newlines=True))
+    outputs = [process.communicate(timeout=300)[0] for process in running]
+    assert [process.returncode for process in running] == [0] * 4, "\n".join(output[-3000:] for output in outputs)
+    assert_onboarded(emulator, tenants, 2)
+    log = emulator.requests()
+    throttled = [e for e in partner_center(log) if e.get("fault") == "rate_limit"]
+    assert throttled, "the limit was reached, or the test proves nothing"
+    assert len(token_calls(log)) == 4, "one token call per slice"
+    for number in range(4):
+        cache = tmp_path / ("slice%d" % number) / "home" / ".cache" / "partnercenter.csp"
+        if [e for e in throttled if any(cid in e["path"] for cid, _domain in tenants[number::4])]:
+            assert (cache / "throttle.json").is_file(), "a slice answered 429 keeps its own throttle file"
 
 
 def test_a_429_answered_to_one_fork_holds_back_the_others(emulator, run_playbook, tmp_path):
