@@ -14,7 +14,8 @@ is a signal for all. The file (throttle.json, beside the token cache) maps a par
   drew it: calls on that customer are not sent before it, calls on other customers go out;
 - progress: counts successful answers while throttling is going on, so a process can tell a
   throttle that lets requests through (go on) from a storm that lets nothing through (stop);
-- pacing: the Pacer's state, the rate learned from the 429s and the next free send slot.
+- pacing: the state of pacing.Pacer, the rate learned from the 429s and the next free send slot
+  (pacing.py is imported only once the file holds a 429).
 
 Wall-clock time, because monotonic clocks are not comparable across processes; a deadline more
 than MAX_AHEAD seconds away is ignored as corrupt or a clock jump. Updates are read-modify-write
@@ -50,86 +51,22 @@ def partner_key(api_url, authority_host, tenant_id, client_id):
     return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()[:32]
 
 
-def _number(value):
+def number_or_none(value):
     """value when it is a real number (not a bool), else None: what a corrupt file may hold is never trusted."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     return None
 
 
-class Pacer:
-    """The pacing law, learned from 429s: pure functions of a state dict and the time (wall-clock seconds).
+def _pacing_state(entry):
+    value = entry.get("pacing")
+    return value if isinstance(value, dict) else {}
 
-    Nothing is paced before the first 429. A 429 starts an epoch: the pause the service asked for,
-    then sends counted (take). At the next 429 the share of the service this machine got is what
-    succeeded in the epoch divided by its length, pause included (a token bucket empty at both
-    429s granted its rate over the whole epoch, the tokens that came during the pause spent
-    after it); the pace becomes DECREASE times that share. It then grows back by INCREASE of
-    itself per second while no 429 comes (additive increase: a share measured low, as a job
-    slice's may be while others had the service during its pause, recovers quickly), and ends, state and all, when it has grown to CEILING times itself: a run that no longer meets
-    the limit, or a job slice whose neighbours have finished, is unpaced again. Slots start when
-    the pause ends, so a pause lasts as long as the service's Retry-After and no longer. The
-    processes of one machine share the state (one pace for all of them); machines learn their
-    own share from their own 429s.
-    """
 
-    DECREASE = 0.9
-    INCREASE = 0.1
-    CEILING = 2.0
-    MIN_RATE = 0.1
-    # An epoch shorter than this measures nothing: the pace is lowered from itself instead.
-    MIN_EPOCH = 0.5
-
-    @classmethod
-    def horizon(cls):
-        """Seconds after a pause ends that the pace (or, before one is learned, the counting) lasts without a 429."""
-        return (cls.CEILING - 1.0) / cls.INCREASE
-
-    @classmethod
-    def active(cls, state, now):
-        """True while sends are counted (and paced once a rate is learned)."""
-        resume = _number((state or {}).get("resume"))
-        return resume is not None and now < resume + cls.horizon()
-
-    @classmethod
-    def rate(cls, state, now):
-        """Requests per second this machine keeps to now, or None when nothing is paced."""
-        if not cls.active(state, now):
-            return None
-        learned = _number(state.get("rate"))
-        if learned is None:
-            return None
-        return learned * (1.0 + cls.INCREASE * max(0.0, now - state["resume"]))
-
-    @classmethod
-    def throttled(cls, state, now, pause):
-        """The state after a 429 answered at now with a pause of pause seconds."""
-        state = dict(state or {})
-        if cls.active(state, now) and now < state["resume"]:
-            return state   # answered to a request sent before the pause: the same event as the 429 that set it
-        rate = cls.rate(state, now)
-        if cls.active(state, now):
-            elapsed = now - (_number(state.get("since")) or now)
-            successes = (_number(state.get("sent")) or 0) - 1   # every send of the epoch but the one answered 429
-            if elapsed >= cls.MIN_EPOCH and successes > 0:
-                rate = successes / elapsed
-        resume = now + max(0.0, pause)
-        new = {"since": now, "sent": 0, "resume": resume, "next": resume}
-        if rate is not None:
-            new["rate"] = max(cls.MIN_RATE, cls.DECREASE * rate)
-        return new
-
-    @classmethod
-    def take(cls, state, now):
-        """(instant, state): the slot at which the next request may be sent, and the state after it is taken."""
-        if not cls.active(state, now):
-            return now, state
-        state = dict(state)
-        rate = cls.rate(state, now)
-        instant = max(now, _number(state.get("next")) or now)
-        state["next"] = instant + (1.0 / rate if rate else 0.0)
-        state["sent"] = int(_number(state.get("sent")) or 0) + 1
-        return instant, state
+def _pacer():
+    """pacing.Pacer, imported only once a 429 has been recorded (a run that never meets the limit never compiles it)."""
+    from ansible_collections.partnercenter.csp.plugins.module_utils.pacing import Pacer
+    return Pacer
 
 
 class Turn:
@@ -174,7 +111,7 @@ class SharedThrottle(PrivateDocument):
         return entry
 
     def _deadline(self, value, now):
-        value = _number(value)
+        value = number_or_none(value)
         if value is None or value <= now or value > now + MAX_AHEAD:
             return None
         return value
@@ -190,9 +127,12 @@ class SharedThrottle(PrivateDocument):
         if customer and isinstance(customers, dict):
             deadlines.append(self._deadline(customers.get(customer), now))
         deadlines = [value for value in deadlines if value is not None]
-        pacing = entry.get("pacing") if isinstance(entry.get("pacing"), dict) else {}
-        counting = Pacer.active(pacing, now)
-        return Turn(max(deadlines) if deadlines else None, counting, counting and Pacer.rate(pacing, now) is not None)
+        pacing = _pacing_state(entry)
+        if not pacing:
+            return Turn(max(deadlines) if deadlines else None)
+        pacer = _pacer()
+        counting = pacer.active(pacing, now)
+        return Turn(max(deadlines) if deadlines else None, counting, counting and pacer.rate(pacing, now) is not None)
 
     def not_before(self, customer=None):
         """The wall-clock instant before which no request (on customer, when given) may be sent, or None."""
@@ -207,7 +147,7 @@ class SharedThrottle(PrivateDocument):
         """Whether a partner's entry is still worth keeping: a recent 429, or a customer's deadline still ahead."""
         if not isinstance(value, dict):
             return False
-        throttled_at = _number(value.get("throttled_at"))
+        throttled_at = number_or_none(value.get("throttled_at"))
         if throttled_at is not None and now - throttled_at < FORGET_AFTER:
             return True
         customers = value.get("customers")
@@ -240,16 +180,15 @@ class SharedThrottle(PrivateDocument):
             if customer:
                 customers = entry.get("customers") if isinstance(entry.get("customers"), dict) else {}
                 customers = dict((key, value) for key, value in customers.items() if self._deadline(value, now))
-                current = _number(customers.get(customer))
+                current = number_or_none(customers.get(customer))
                 customers[customer] = instant if current is None else max(current, instant)
                 entry["customers"] = customers
                 return
-            current = _number(entry.get("not_before"))
+            current = number_or_none(entry.get("not_before"))
             if current is None or current < instant:
                 entry["not_before"] = instant
             entry["throttled_at"] = now
-            entry["pacing"] = Pacer.throttled(entry.get("pacing") if isinstance(entry.get("pacing"), dict) else {},
-                                              now, instant - now)
+            entry["pacing"] = _pacer().throttled(_pacing_state(entry), now, instant - now)
 
         self._update(change)
 
@@ -258,14 +197,14 @@ class SharedThrottle(PrivateDocument):
         learned pace) for every process of the partner on this machine."""
 
         def change(entry, now):
-            instant, entry["pacing"] = Pacer.take(entry.get("pacing") if isinstance(entry.get("pacing"), dict) else {}, now)
+            instant, entry["pacing"] = _pacer().take(_pacing_state(entry), now)
             return instant
 
         return self._update(change)
 
     def record_progress(self):
         """A request succeeded: while throttling is going on, say so (at most every PROGRESS_INTERVAL s per process)."""
-        throttled_at = _number(self._entry().get("throttled_at"))
+        throttled_at = number_or_none(self._entry().get("throttled_at"))
         now = self._clock()
         if throttled_at is None or now - throttled_at > THROTTLED_WINDOW:
             return

@@ -672,7 +672,7 @@ def test_a_process_that_draws_no_429_sends_without_delay_or_file_reads(tmp_path,
 def test_pacing_after_429s_spaces_requests_then_ends_when_the_limit_goes_away(tmp_path, clock):
     """A limit of 10 requests a second: two 429s teach the pace; then requests are spaced; once the limit is gone and
     no 429 comes, the pace grows back and ends, and requests go out without delay again."""
-    from ansible_collections.partnercenter.csp.plugins.module_utils.throttle import Pacer
+    from ansible_collections.partnercenter.csp.plugins.module_utils.pacing import Pacer
     limited = {"on": True, "tokens": 10.0, "stamp": clock.monotonic()}
 
     def answer(method, url, headers, data, timeout):

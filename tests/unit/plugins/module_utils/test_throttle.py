@@ -12,7 +12,8 @@ import stat
 import pytest
 
 from ansible_collections.partnercenter.csp.plugins.module_utils.file_lock import FileLock
-from ansible_collections.partnercenter.csp.plugins.module_utils.throttle import MAX_AHEAD, Pacer, SharedThrottle
+from ansible_collections.partnercenter.csp.plugins.module_utils.pacing import Pacer
+from ansible_collections.partnercenter.csp.plugins.module_utils.throttle import MAX_AHEAD, SharedThrottle
 
 PARTNER = ("https://api.partnercenter.microsoft.com", "https://login.microsoftonline.com", "contoso.onmicrosoft.com", "client-1")
 
