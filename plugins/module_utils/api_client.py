@@ -6,7 +6,8 @@
 
 Headers on every call, retries (429 with Retry-After, 408, 5xx, timeouts and connection errors
 with jittered exponential backoff, one re-authentication after a 401), throttling shared between
-the threads of one client and, through throttle.SharedThrottle, the processes of a run, paging
+the threads of one client and, through throttle.SharedThrottle, the processes of a run (a wait too
+long to make is scoped to the customer whose call drew it; after 429s, requests are paced), paging
 along links.next, and error bodies turned into PartnerCenterError (secrets redacted).
 
 What a write did is never guessed: a 2xx is a write made even when its body cannot be read, and a
@@ -381,7 +382,7 @@ class PartnerCenterClient:
                 continue
             if slotted or turn is None or not turn.counting:
                 return
-            # After a 429 every request takes a slot: counted, and spaced once a pace is learned (throttle.Pacer).
+            # After a 429 every request takes a slot: counted, and spaced once a pace is learned (pacing.Pacer).
             slotted = True
             ahead = self.shared_throttle.take_slot() - self._now()
             if ahead > 0:
