@@ -31,7 +31,7 @@ class Pacer:
     """
 
     DECREASE = 0.9
-    INCREASE = 0.1
+    INCREASE = 0.2
     CEILING = 2.0
     MIN_RATE = 0.1
     # An epoch shorter than this measures nothing: the pace is lowered from itself instead.
