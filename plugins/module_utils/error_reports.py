@@ -254,9 +254,9 @@ def throttled_too_long(wait, retry_max_delay, seen_here, customer=None, until=No
             done += "; later calls on customer %s wait for it, calls on other customers go on" % customer
     else:
         scope = "calls on customer %s" % customer if customer else "this partner"
+        deadline = time.strftime(", until %H:%M:%S UTC", time.gmtime(until)) if until else ""
         what = ("Partner Center asked %s to wait %d s more%s (the Retry-After an earlier request got, which every "
-                "task on this machine honours)" % (scope, int(round(wait)),
-                                                  time.strftime(", until %H:%M:%S UTC", time.gmtime(until)) if until else ""))
+                "task on this machine honours)" % (scope, int(round(wait)), deadline))
         done = "so the call was not sent"
     return PartnerCenterError(
         "throttled: %s, longer than %s allows (%d s), %s" % (what, option("retry_max_delay"), retry_max_delay, done),

@@ -23,7 +23,8 @@ class Pacer:
     429s granted its rate over the whole epoch, the tokens that came during the pause spent
     after it); the pace becomes DECREASE times that share. It then grows back by INCREASE of
     itself per second while no 429 comes (additive increase: a share measured low, as a job
-    slice's may be while others had the service during its pause, recovers quickly), and ends, state and all, when it has grown to CEILING times itself: a run that no longer meets
+    slice's may be while others had the service during its pause, recovers quickly), and
+    ends, state and all, when it has grown to CEILING times itself: a run that no longer meets
     the limit, or a job slice whose neighbours have finished, is unpaced again. Slots start when
     the pause ends, so a pause lasts as long as the service's Retry-After and no longer. The
     processes of one machine share the state (one pace for all of them); machines learn their

@@ -611,7 +611,10 @@ def test_request_ids_are_random_version_4_guids():
 def shared_client(tmp_path, clock, answer, **kwargs):
     """A client with a throttle file of its own, on a wall clock that moves with clock (the FakeClock)."""
     from ansible_collections.partnercenter.csp.plugins.module_utils.throttle import SharedThrottle
-    now = lambda: 1700000000.0 + clock.monotonic()  # noqa: E731
+
+    def now():
+        return 1700000000.0 + clock.monotonic()
+
     throttle = SharedThrottle(str(tmp_path / "cache" / "throttle.json"), clock=now)
     transport = answer if isinstance(answer, FakeTransport) else FakeTransport(answer)
     kwargs.setdefault("rand", lambda: 0.0)
@@ -645,8 +648,8 @@ def test_a_retry_after_too_long_to_wait_holds_back_only_that_customer(tmp_path, 
 
 
 def test_a_short_retry_after_on_one_customer_still_holds_back_every_call(tmp_path, clock):
-    client, transport, dummy = shared_client(tmp_path, clock, FakeTransport(response(429, None, {"Retry-After": "2"}),
-                                                                           response(201, {}), response(200, {})))
+    script = FakeTransport(response(429, None, {"Retry-After": "2"}), response(201, {}), response(200, {}))
+    client, transport, dummy = shared_client(tmp_path, clock, script)
     client.post(USERS, {"a": 1})
     other, other_transport, dummy = shared_client(tmp_path, clock, FakeTransport(response(200, {})))
     start = clock.now
