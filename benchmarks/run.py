@@ -17,6 +17,9 @@ Measures (see BENCHMARKS.md):
   5. many customers: onboard_customers.yml over the customers inventory with -f 10 under a rate limit, with a
      latency and no limit against one customer at a time, growth from 10 to 200 customers, and the inventory
      over 5,000 customers (cold, then from its cache)
+  5b. pacing under a partner-wide limit: one process with -f 10, 4 concurrent job slices (each its own home and token
+     cache directory) with -f 5 each, and 200 customers, each also with 100 ms latency: floor ratio, share of 429s,
+     token calls
   6. the drift audit (audit_customers.yml) of customers with no drift: requests per customer, with and without
      licences managed, and the time for 200 customers with -f 10
 """
@@ -332,7 +335,73 @@ def onboard_customers(bench, label, count, users_each, forks, static=False):
                 requests=len(pc), answered_429=len([e for e in pc if e["status"] == 429]),
                 useful_requests=len([e for e in pc if e["status"] != 429]),
                 token_calls=len([e for e in seen["entra"] if e["method"] == "POST" and e["path"].endswith("/token")]),
-                users_created=created, failed_users=count * users_each - created)
+                users_created=created, failed_users=count * users_each - created, span_seconds=customer_span(pc))
+
+
+def onboard_slices(bench, label, count, users_each, forks, slices):
+    """onboard_customers.yml as `slices` concurrent AWX job slices over `count` new customers: each slice its own
+    ansible-playbook process with its own home and token cache directory (so its own throttle.json) and a static
+    inventory of its share of the customers (AWX hands each slice its hosts)."""
+    prefix = "%s%d" % (label.replace("_", ""), int(time.time() * 1000) % 100000)
+    ids = bench.emulator.store.generate_customers(count, prefix=prefix, subscribed_skus=True)
+    tenants = [(cid, bench.emulator.store.get_customer(cid)["companyProfile"]["domain"]) for cid in ids]
+    playbook = os.path.join(bench.collections, "ansible_collections", "partnercenter", "csp", ONBOARD_CUSTOMERS)
+    mark = bench.mark()
+    started = time.monotonic()
+    running = []
+    for number in range(slices):
+        directory = os.path.join(bench.workdir, "%s_slice%d" % (label, number))
+        inventory = write_customers_inventory(os.path.join(directory, "inventory"), prefix, tenants[number::slices], users_each,
+                                              static=True)
+        env = dict(bench.env, HOME=os.path.join(directory, "home"), ANSIBLE_SHOW_CUSTOM_STATS="0",
+                   PARTNERCENTER_TOKEN_CACHE_PATH=os.path.join(directory, "home", ".cache", "partnercenter.csp", "tokens.json"))
+        command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory, "-f", str(forks), playbook]
+        running.append(subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    codes = [process.wait() for process in running]
+    elapsed = time.monotonic() - started
+    seen = bench.requests_since(mark)
+    pc = seen["partnercenter"]
+    created = sum(bench.emulator.store.count(cid) for cid in ids)
+    return dict(customers=count, users_each=users_each, forks=forks, slices=slices, rc=max(codes), seconds=round(elapsed, 2),
+                requests=len(pc), answered_429=len([e for e in pc if e["status"] == 429]),
+                useful_requests=len([e for e in pc if e["status"] != 429]),
+                token_calls=len([e for e in seen["entra"] if e["method"] == "POST" and e["path"].endswith("/token")]),
+                users_created=created, failed_users=count * users_each - created, span_seconds=customer_span(pc))
+
+
+def with_floor(row, rate):
+    """row with the floor of a rate-limited run (the requests that did work over the rate), its ratio, the share of 429s,
+    and the ratio of the span from the first to the last request on a customer (what pacing governs; the wall time
+    also holds Ansible's start-up, which a loaded machine stretches)."""
+    row["floor_seconds"] = round(row["useful_requests"] / float(rate), 2)
+    row["ratio_to_floor"] = round(row["seconds"] / row["floor_seconds"], 3)
+    row["share_429"] = round(row["answered_429"] / float(row["requests"]), 3) if row["requests"] else 0.0
+    if row.get("span_seconds"):
+        row["span_ratio_to_floor"] = round(row["span_seconds"] / row["floor_seconds"], 3)
+    return row
+
+
+def customer_span(requests):
+    """Seconds from the first to the last Partner Center request on a customer (the inventory's list excluded)."""
+    times = [e["time"] for e in requests if e["path"].startswith("/v1/customers/")]
+    return round(max(times) - min(times), 2) if times else None
+
+
+def pacing(bench, rate, big):
+    """5b. The setups of issue 17 under a partner-wide limit, without and with 100 ms latency per response."""
+    figures = {}
+    for latency in (0.0, 0.1):
+        bench.emulator.configure(rate_limit=rate, rate_burst=rate, latency=latency)
+        suffix = "_latency_100ms" if latency else ""
+        setups = [("one_process_f10", lambda label: onboard_customers(bench, label, 20, 10, forks=10)),
+                  ("four_slices_f5", lambda label: onboard_slices(bench, label, 40, 5, forks=5, slices=4))]
+        if big:
+            setups.append(("customers_%d_f10" % big, lambda label: onboard_customers(bench, label, big, 10, forks=10)))
+        for name, run in setups:
+            figures[name + suffix] = with_floor(run("pace_" + name + suffix), rate)
+            print("   pacing %s: %s" % (name + suffix, json.dumps(figures[name + suffix])), flush=True)
+    bench.emulator.configure(rate_limit=None, latency=0.0)
+    return figures
 
 
 def many_customers(bench, rate, count, users_each, sizes, inventory_size):
@@ -340,15 +409,10 @@ def many_customers(bench, rate, count, users_each, sizes, inventory_size):
     figures = {}
     bench.emulator.configure(rate_limit=rate, rate_burst=rate)
     limited = onboard_customers(bench, "rate_limited", count, users_each, forks=10)
-    limited["floor_seconds"] = round(limited["useful_requests"] / float(rate), 2)
-    limited["ratio_to_floor"] = round(limited["seconds"] / limited["floor_seconds"], 3)
-    figures["rate_limited"] = limited
+    figures["rate_limited"] = with_floor(limited, rate)
     growth_rows = []
     for size in sizes:
-        row = onboard_customers(bench, "grow%d" % size, size, users_each, forks=10)
-        row["floor_seconds"] = round(row["useful_requests"] / float(rate), 2)
-        row["ratio_to_floor"] = round(row["seconds"] / row["floor_seconds"], 3)
-        growth_rows.append(row)
+        growth_rows.append(with_floor(onboard_customers(bench, "grow%d" % size, size, users_each, forks=10), rate))
     figures["growth_under_the_limit"] = growth_rows
     bench.emulator.configure(rate_limit=None, latency=0.1)
     parallel = onboard_customers(bench, "latency_forks", count, users_each, forks=10)
@@ -431,19 +495,21 @@ def main():
     parser.add_argument("--rate", type=float, default=20.0, help="the emulator's rate limit there, requests per second")
     parser.add_argument("--customer-sizes", default="10,50,100,200", help="customer counts for the many-customers growth")
     parser.add_argument("--inventory-size", type=int, default=5000, help="customers in the inventory figure")
+    parser.add_argument("--pacing-big", type=int, default=200, help="customers in the largest pacing setup (0: skip it)")
     parser.add_argument("--audit-customers", type=int, default=200, help="customers in the audit figure")
     parser.add_argument("--audit-users", type=int, default=10, help="listed users per customer there")
     parser.add_argument("--only", default="",
-                        help="comma-separated figures to run (per_task,requests,onboarding,growth,customers,audit)")
+                        help="comma-separated figures to run (per_task,requests,onboarding,growth,customers,pacing,audit)")
     parser.add_argument("--quick", action="store_true", help="small numbers, to check the script itself")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     if args.quick:
         args.runs, args.pairs, args.onboard, args.existing, args.sizes, args.role_users = 1, 2, 5, 50, "100,600", 5
         args.customers, args.customer_users, args.customer_sizes, args.inventory_size = 3, 2, "2,4", 600
+        args.pacing_big = 0
         args.audit_customers, args.audit_users = 4, 2
     only = set(name for name in args.only.split(",") if name) or {"per_task", "requests", "onboarding", "growth", "customers",
-                                                                  "audit"}
+                                                                  "pacing", "audit"}
 
     workdir = tempfile.mkdtemp(prefix="pc-bench-")
     bench = Bench(workdir)
@@ -466,6 +532,9 @@ def main():
             figures["many_customers"] = many_customers(bench, args.rate, args.customers, args.customer_users,
                                                        [int(size) for size in args.customer_sizes.split(",")], args.inventory_size)
             print("5. many customers:", json.dumps(figures["many_customers"], indent=1), flush=True)
+        if "pacing" in only:
+            figures["pacing"] = pacing(bench, args.rate, args.pacing_big)
+            print("5b. pacing:", json.dumps(figures["pacing"], indent=1), flush=True)
         if "audit" in only:
             figures["audit"] = audit(bench, args.audit_users, args.audit_customers)
             print("6. audit:", json.dumps(figures["audit"], indent=1), flush=True)

@@ -105,14 +105,17 @@ options:
     description:
       - Whether to keep the access tokens redeemed from O(refresh_token) in a file (O(token_cache_path)), so that the
         next tasks reuse them until shortly before they expire instead of asking Entra ID again.
-      - The same file keeps the rotation record of O(rotate_refresh_token). With V(false), nothing is kept on disk and
-        the refresh token is not rotated.
+      - The same file keeps the rotation record of O(rotate_refresh_token). With V(false), no token is kept on disk and
+        the refresh token is not rotated; the shared throttling state C(throttle.json) in the same directory is still
+        kept (no secret in it; written only after Partner Center answers C(429)), so that the forks of a run still
+        honour one another's C(Retry-After) and pace.
       - If not set, the value of the E(PARTNERCENTER_TOKEN_CACHE) environment variable is used (an empty variable counts as not set).
     type: bool
     default: true
   token_cache_path:
     description:
-      - The token cache file.
+      - The token cache file. The shared throttling state, C(throttle.json), is kept in the same directory, also
+        with O(token_cache=false).
       - Its directory is created with mode C(0700) and the file is written with mode C(0600). A file or directory that
         another user owns, or that group or others can write, is not used (with a warning).
       - If not set, the value of the E(PARTNERCENTER_TOKEN_CACHE_PATH) environment variable is used; if neither is set,
@@ -143,7 +146,7 @@ notes:
   - Access tokens redeemed from the refresh token are cached per user in O(token_cache_path), keyed by a hash of the
     authority, tenant, client and refresh token, so that a playbook of many tasks (and an inventory run before it) asks
     Entra ID once. The configured refresh token is never written to the cache; the newest rotated one is (mode 0600), unless
-    O(rotate_refresh_token=false). Set O(token_cache=false) to keep nothing on disk.
+    O(rotate_refresh_token=false). Set O(token_cache=false) to keep no token on disk.
   - Every request carries an C(MS-RequestId) (kept across the retries of one call) and the C(MS-CorrelationId) of the
     run; failures report both.
 requirements:

@@ -6,7 +6,8 @@
 
 Headers on every call, retries (429 with Retry-After, 408, 5xx, timeouts and connection errors
 with jittered exponential backoff, one re-authentication after a 401), throttling shared between
-the threads of one client and, through throttle.SharedThrottle, the processes of a run, paging
+the threads of one client and, through throttle.SharedThrottle, the processes of a run (a wait too
+long to make is scoped to the customer whose call drew it; after 429s, requests are paced), paging
 along links.next, and error bodies turned into PartnerCenterError (secrets redacted).
 
 What a write did is never guessed: a 2xx is a write made even when its body cannot be read, and a
@@ -58,6 +59,8 @@ THROTTLE_SPREAD_SHARE = 0.25
 MAX_THROTTLED_ATTEMPTS = 50
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 _TRY_AGAIN = re.compile(r"try again in (\d+) seconds?", re.IGNORECASE)
+# The customer a call is about: its deadlines longer than the client waits are that customer's, not the partner's.
+_CUSTOMER_PATH = re.compile(r"^/v1/customers/([^/?#]+)", re.IGNORECASE)
 # ansible-core 2.17+ takes a prepared ssl context; older versions build one per request.
 _REQUEST_TAKES_CONTEXT = "context" in urls.Request.open.__code__.co_varnames[:urls.Request.open.__code__.co_argcount]
 
@@ -233,6 +236,12 @@ def throttle_spread(wait):
     return min(THROTTLE_SPREAD, THROTTLE_SPREAD_SHARE * wait)
 
 
+def customer_of(url):
+    """The customer id a call's URL names (/v1/customers/{id}...), lowercased, or None for a partner-wide call."""
+    match = _CUSTOMER_PATH.match(urlparse(url).path)
+    return match.group(1).lower() if match else None
+
+
 def collection_items(collection):
     """The dict items of a one-page collection body. totalCount is never read: a recording has it as the string "04"."""
     if isinstance(collection, dict) and isinstance(collection.get("items"), list):
@@ -289,6 +298,7 @@ class PartnerCenterClient:
         self._rand = rand
         self._lock = threading.Lock()
         self._not_before = None
+        self._customer_not_before = {}
         self._successes = 0
         self._origin = _origin(self.api_url)
 
@@ -336,38 +346,58 @@ class PartnerCenterClient:
 
     # -- throttling and backoff ------------------------------------------------------------------
 
-    def _defer(self, delay):
-        """Nobody using this client, nor any process sharing its throttle file, sends anything before delay seconds from now."""
+    def _defer(self, delay, customer=None):
+        """Nobody using this client, nor any process sharing its throttle file, sends anything (on customer, when given)
+        before delay seconds from now."""
         with self._lock:
             until = self._clock() + delay
-            if self._not_before is None or until > self._not_before:
-                self._not_before = until
+            current = self._customer_not_before.get(customer) if customer else self._not_before
+            if current is None or until > current:
+                if customer:
+                    self._customer_not_before[customer] = until
+                else:
+                    self._not_before = until
         if self.shared_throttle is not None:
-            self.shared_throttle.defer_until(self._now() + delay)
+            self.shared_throttle.defer_until(self._now() + delay, customer=customer)
 
-    def _throttle_wait(self):
-        """Seconds until the latest not-before instant, this client's or the shared one (0 when none is ahead)."""
+    def _throttle_wait(self, customer):
+        """(seconds, turn): seconds until the latest not-before instant that applies to a call on customer, this client's
+        or the shared one (0 when none is ahead), and the shared throttle's Turn (None without one)."""
         with self._lock:
-            local = self._not_before - self._clock() if self._not_before is not None else 0.0
-        shared = 0.0
+            now = self._clock()
+            local = [instant - now for instant in (self._not_before, self._customer_not_before.get(customer)) if instant is not None]
+        turn = None
         if self.shared_throttle is not None:
-            instant = self.shared_throttle.not_before()
-            if instant is not None:
-                shared = instant - self._now()
-        return max(local, shared, 0.0)
+            turn = self.shared_throttle.turn(customer)
+            if turn.not_before is not None:
+                local.append(turn.not_before - self._now())
+        return max(local + [0.0]), turn
 
     def _wait_turn(self, method, url, request_id, attempts, in_doubt):
-        """Sleep until no throttling deadline is ahead (plus a random spread); fail at once when one is further off than
-        retry_max_delay allows, since waiting less would only spend attempts while still throttled."""
+        """Sleep until no throttling deadline is ahead (plus a random spread, or the paced slot once a pace is learned);
+        fail at once when one is further off than retry_max_delay allows, since waiting less would only spend attempts
+        while still throttled."""
+        customer = customer_of(url)
+        slotted = False
         while True:
-            wait = self._throttle_wait()
-            if wait <= 0:
+            wait, turn = self._throttle_wait(customer)
+            if wait > 0:
+                # Never below MIN_THROTTLE_WAIT: that is the wait this client sets itself for a 429 that states none.
+                if wait > max(self.retry_max_delay, MIN_THROTTLE_WAIT):
+                    raise _reports().throttled_too_long(
+                        wait, self.retry_max_delay, False, customer=customer, until=self._now() + wait, method=method, url=url,
+                        request_id=request_id, correlation_id=self.correlation_id, attempts=attempts, may_have_written=in_doubt)
+                # Once paced, the slots spread the requests held back; before, a random spread does.
+                self._sleep(wait + (0.0 if turn is not None and turn.paced else self._rand() * throttle_spread(wait)))
+                slotted = False
+                continue
+            if slotted or turn is None or not turn.counting:
                 return
-            # Never below MIN_THROTTLE_WAIT: that is the wait this client sets itself for a 429 that states none.
-            if wait > max(self.retry_max_delay, MIN_THROTTLE_WAIT):
-                raise _reports().throttled_too_long(wait, self.retry_max_delay, False, method=method, url=url, request_id=request_id,
-                                                    correlation_id=self.correlation_id, attempts=attempts, may_have_written=in_doubt)
-            self._sleep(wait + self._rand() * throttle_spread(wait))
+            # After a 429 every request takes a slot: counted, and spaced once a pace is learned (pacing.Pacer).
+            slotted = True
+            ahead = self.shared_throttle.take_slot() - self._now()
+            if ahead > 0:
+                self._sleep(ahead)
 
     def _progress(self):
         """A mark that moves whenever some request of this partner succeeds (in this process or, while throttled, another)."""
@@ -445,10 +475,14 @@ class PartnerCenterClient:
                 continue
             if status == 429 or (status == 503 and "Retry-After" in response_headers):
                 delay, stated = self._throttle_delay(response_headers, raw, retries_used)
-                self._defer(delay)
                 if stated and delay > self.retry_max_delay:
-                    raise _reports().throttled_too_long(delay, self.retry_max_delay, True, method=method, url=url, request_id=request_id,
-                                                        correlation_id=self.correlation_id, attempts=attempts, may_have_written=in_doubt)
+                    # Not waited for: scoped to the customer whose call drew it, so calls on other customers go out.
+                    customer = customer_of(url)
+                    self._defer(delay, customer)
+                    raise _reports().throttled_too_long(delay, self.retry_max_delay, True, customer=customer, method=method, url=url,
+                                                        request_id=request_id, correlation_id=self.correlation_id, attempts=attempts,
+                                                        may_have_written=in_doubt)
+                self._defer(delay)
                 throttled += 1
                 now_progress = self._progress()
                 if now_progress == progress:

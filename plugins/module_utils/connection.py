@@ -112,23 +112,23 @@ def check_connection_params(params):
 class Connection:
     """The client of one run built from checked connection options, and the files it shares with other processes.
 
-    token_cache and throttle are None when token_cache is off; their warnings (files that cannot
-    be trusted) are collected for the caller to show. secrets: a set (a module's no_log_values) that
+    token_cache is None when token_cache is off; throttle (throttle.json in the token cache's directory,
+    which holds no secret) is there either way, so that token_cache=false does not also turn off the
+    forks' shared Retry-After and pace. Their warnings (files that cannot be trusted) are collected
+    for the caller to show. secrets: a set (a module's no_log_values) that
     every token obtained is added to and that is redacted from every quoted response body.
     """
 
     def __init__(self, params, secrets=None):
         secrets = secrets if secrets is not None else set()
         self.token_cache = None
-        self.throttle = None
-        if params.get("token_cache", True):
-            path = params.get("token_cache_path") or default_token_cache_path()
-            if params.get("refresh_token"):
-                self.token_cache = TokenCache(path)
-            # Beside the token cache: one file per user and machine, shared by every process of a run.
-            throttle_path = os.path.join(os.path.dirname(os.path.abspath(os.path.expanduser(path))), "throttle.json")
-            partner = (params.get("api_url"), params.get("authority_host"), params.get("tenant_id"), params.get("client_id"))
-            self.throttle = SharedThrottle(throttle_path, partner=partner)
+        path = params.get("token_cache_path") or default_token_cache_path()
+        if params.get("token_cache", True) and params.get("refresh_token"):
+            self.token_cache = TokenCache(path)
+        # Beside the token cache: one file per user and machine, shared by every process of a run.
+        throttle_path = os.path.join(os.path.dirname(os.path.abspath(os.path.expanduser(path))), "throttle.json")
+        partner = (params.get("api_url"), params.get("authority_host"), params.get("tenant_id"), params.get("client_id"))
+        self.throttle = SharedThrottle(throttle_path, partner=partner)
         self.token_provider = TokenProvider(
             params.get("authority_host") or DEFAULT_AUTHORITY_HOST, params.get("tenant_id"), client_id=params.get("client_id"),
             client_secret=params.get("client_secret"), refresh_token=params.get("refresh_token"),

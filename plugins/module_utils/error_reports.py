@@ -13,6 +13,7 @@ __metaclass__ = type
 import html
 import json
 import re
+import time
 
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import UTF8_BOM, PartnerCenterError, option
 from ansible_collections.partnercenter.csp.plugins.module_utils.redaction import redact
@@ -247,15 +248,20 @@ def http_error(method, url, status, raw_body, request_id=None, correlation_id=No
         may_have_written=may_have_written)
 
 
-def throttled_too_long(wait, retry_max_delay, seen_here, **context):
+def throttled_too_long(wait, retry_max_delay, seen_here, customer=None, until=None, **context):
     """The PartnerCenterError for a Retry-After (seen_here: in this call's own answer, else recorded by an earlier request)
-    longer than retry_max_delay allows. context: method, url, request_id, correlation_id, attempts, may_have_written."""
+    longer than retry_max_delay allows; customer: the customer it is scoped to (None: the partner); until: the wall-clock
+    instant it ends. context: method, url, request_id, correlation_id, attempts, may_have_written."""
     if seen_here:
         what = "Partner Center answered this call with Retry-After and asked to wait %d s" % int(round(wait))
         done = "so the call was not retried"
+        if customer:
+            done += "; later calls on customer %s wait for it, calls on other customers go on" % customer
     else:
-        what = ("Partner Center asked this partner to wait %d s more (the Retry-After an earlier request got, which every "
-                "task on this machine honours)" % int(round(wait)))
+        scope = "calls on customer %s" % customer if customer else "this partner"
+        deadline = time.strftime(", until %H:%M:%S UTC", time.gmtime(until)) if until else ""
+        what = ("Partner Center asked %s to wait %d s more%s (the Retry-After an earlier request got, which every "
+                "task on this machine honours)" % (scope, int(round(wait)), deadline))
         done = "so the call was not sent"
     return PartnerCenterError(
         "throttled: %s, longer than %s allows (%d s), %s" % (what, option("retry_max_delay"), retry_max_delay, done),

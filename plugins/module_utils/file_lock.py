@@ -46,8 +46,10 @@ class FileLock:
             raise OSError(errno.EPERM, "the lock file %s is not a private regular file of the current user" % self.path)
         return fd
 
-    def acquire(self, timeout):
-        """Wait up to timeout seconds for the lock. False without waiting when the lock cannot be used at all."""
+    def acquire(self, timeout, warn_when_busy=True):
+        """Wait up to timeout seconds for the lock. False without waiting when the lock cannot be used at all.
+        warn_when_busy=False: a lock still held by another process after timeout is given up quietly (an optimisation
+        that is safe to skip, such as the throttle file's); a lock that cannot be used at all still warns."""
         if fcntl is None:
             self._warn("Cross-process lock %s not available on this platform; going on without it." % self.path)
             return False
@@ -73,6 +75,8 @@ class FileLock:
                     return False
             if time.monotonic() >= deadline:
                 os.close(fd)
+                if not warn_when_busy:
+                    return False
                 self._warn("Waited %d s for the cross-process lock %s held by another process; going on without it."
                            % (int(round(timeout)), self.path))
                 return False

@@ -60,7 +60,8 @@ class PrivateFile:
         reason = None
         try:
             if not os.path.isdir(self.directory):
-                os.makedirs(self.directory, 0o700, exist_ok=True)   # another process may create it meanwhile
+                # exist_ok: the forks of a run with a fresh home all create it at once; the owner and mode checks follow
+                os.makedirs(self.directory, 0o700, exist_ok=True)
                 os.chmod(self.directory, 0o700)
             reason = untrusted_reason("directory", self.directory, os.stat(self.directory))
             if reason is None:

@@ -2,20 +2,26 @@
 # Copyright: Contributors to the partnercenter.csp project
 # Simplified BSD License (see https://opensource.org/licenses/BSD-2-Clause)
 
-"""SharedThrottle: Partner Center's Retry-After, shared by every process of a run.
+"""SharedThrottle: Partner Center's Retry-After and the pace learned from it, shared by every process of a run.
 
-Partner Center throttles per partner, and each Ansible fork is a process of its own, so a 429
-answered to one fork is a signal for all. The file (throttle.json, beside the token cache) maps
-a partner key to {"not_before": epoch, "throttled_at": epoch, "progress": n}:
+Partner Center throttles per partner or per partner and customer pair, depending on the API (its
+throttling guidance), and each Ansible fork is a process of its own, so a 429 answered to one fork
+is a signal for all. The file (throttle.json, beside the token cache) maps a partner key to
+{"not_before": epoch, "throttled_at": epoch, "progress": n, "customers": {id: epoch}, "pacing": {...}}:
 
-- not_before: no process sends before this wall-clock instant (the latest Retry-After seen);
+- not_before: no process sends before this wall-clock instant (the latest short Retry-After seen);
+- customers: a Retry-After longer than the client waits for, scoped to the customer whose request
+  drew it: calls on that customer are not sent before it, calls on other customers go out;
 - progress: counts successful answers while throttling is going on, so a process can tell a
-  throttle that lets requests through (go on) from a storm that lets nothing through (stop).
+  throttle that lets requests through (go on) from a storm that lets nothing through (stop);
+- pacing: the state of pacing.Pacer, the rate learned from the 429s and the next free send slot
+  (pacing.py is imported only once the file holds a 429).
 
 Wall-clock time, because monotonic clocks are not comparable across processes; a deadline more
 than MAX_AHEAD seconds away is ignored as corrupt or a clock jump. Updates are read-modify-write
 under a short non-blocking lock beside the file; without the lock the larger deadline is still
-written. Reads cost a stat while the file is unchanged.
+written, and a busy lock is waited for quietly (an optimisation, not a safety lock). Reads cost a
+stat while the file is unchanged; nothing is written before the first 429.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -45,8 +51,38 @@ def partner_key(api_url, authority_host, tenant_id, client_id):
     return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()[:32]
 
 
+def number_or_none(value):
+    """value when it is a real number (not a bool), else None: what a corrupt file may hold is never trusted."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def _pacing_state(entry):
+    value = entry.get("pacing")
+    return value if isinstance(value, dict) else {}
+
+
+def _pacer():
+    """pacing.Pacer, imported only once a 429 has been recorded (a run that never meets the limit never compiles it)."""
+    from ansible_collections.partnercenter.csp.plugins.module_utils.pacing import Pacer
+    return Pacer
+
+
+class Turn:
+    """What a process must honour before its next request: not_before (wall clock, or None), counting (sends are
+    counted: take a slot), paced (a rate is learned, so slots are spaced)."""
+
+    __slots__ = ("not_before", "counting", "paced")
+
+    def __init__(self, not_before=None, counting=False, paced=False):
+        self.not_before = not_before
+        self.counting = counting
+        self.paced = paced
+
+
 class SharedThrottle(PrivateDocument):
-    """The partner's shared not-before instant and progress counter. Thread-safe; never raises for file problems."""
+    """The partner's shared not-before instants, progress counter and pace. Thread-safe; never raises for file problems."""
 
     VERSION = FILE_VERSION
     SECTION = "partners"
@@ -74,55 +110,103 @@ class SharedThrottle(PrivateDocument):
             self._seen = (signature, entry)
         return entry
 
-    def not_before(self):
-        """The wall-clock instant before which no request may be sent, or None."""
-        value = self._entry().get("not_before")
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
+    def _deadline(self, value, now):
+        value = number_or_none(value)
+        if value is None or value <= now or value > now + MAX_AHEAD:
             return None
+        return value
+
+    def turn(self, customer=None):
+        """The Turn of a request (on customer, when given): one stat of the file while it is unchanged."""
+        entry = self._entry()
+        if not entry:
+            return Turn()
         now = self._clock()
-        if value <= now or value > now + MAX_AHEAD:
-            return None
-        return float(value)
+        deadlines = [self._deadline(entry.get("not_before"), now)]
+        customers = entry.get("customers")
+        if customer and isinstance(customers, dict):
+            deadlines.append(self._deadline(customers.get(customer), now))
+        deadlines = [value for value in deadlines if value is not None]
+        pacing = _pacing_state(entry)
+        if not pacing:
+            return Turn(max(deadlines) if deadlines else None)
+        pacer = _pacer()
+        counting = pacer.active(pacing, now)
+        return Turn(max(deadlines) if deadlines else None, counting, counting and pacer.rate(pacing, now) is not None)
+
+    def not_before(self, customer=None):
+        """The wall-clock instant before which no request (on customer, when given) may be sent, or None."""
+        return self.turn(customer).not_before
 
     def progress(self):
         """How many successes were recorded while throttled (an ever-growing counter)."""
         value = self._entry().get("progress")
         return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
+    def _kept(self, value, now):
+        """Whether a partner's entry is still worth keeping: a recent 429, or a customer's deadline still ahead."""
+        if not isinstance(value, dict):
+            return False
+        throttled_at = number_or_none(value.get("throttled_at"))
+        if throttled_at is not None and now - throttled_at < FORGET_AFTER:
+            return True
+        customers = value.get("customers")
+        return isinstance(customers, dict) and any(self._deadline(instant, now) for instant in customers.values())
+
     def _update(self, change):
-        """Read-modify-write of this partner's entry under the lock beside the file (best effort without it)."""
+        """Read-modify-write of this partner's entry under the lock beside the file (best effort without it); returns
+        what change(entry, now) returns."""
         lock = self._file.lock()
-        held = lock.acquire(LOCK_WAIT) if self._file.trusted() else False
+        # A busy lock is waited for quietly: every fork finds it busy in a 429 storm, and going on without it is safe.
+        held = lock.acquire(LOCK_WAIT, warn_when_busy=False) if self._file.trusted() else False
         try:
             now = self._clock()
-            partners = dict((key, value) for key, value in self._read_section().items()
-                            if isinstance(value, dict) and isinstance(value.get("throttled_at"), (int, float))
-                            and now - value["throttled_at"] < FORGET_AFTER)
+            partners = dict((key, value) for key, value in self._read_section().items() if self._kept(value, now))
             entry = dict(partners.get(self.key) or {})
-            change(entry, now)
+            result = change(entry, now)
             partners[self.key] = entry
             self._write_section(partners)
+            return result
         finally:
             if held:
                 lock.release()
 
-    def defer_until(self, instant):
-        """Nobody of this partner sends before instant (wall clock); the later of this and any recorded deadline wins."""
+    def defer_until(self, instant, customer=None):
+        """Nobody of this partner (only calls on customer, when given) sends before instant (wall clock); the later of
+        this and any recorded deadline wins. A partner-wide deadline is a 429 to the Pacer too."""
         instant = min(float(instant), self._clock() + MAX_AHEAD)
 
         def change(entry, now):
-            current = entry.get("not_before")
-            if not isinstance(current, (int, float)) or isinstance(current, bool) or current < instant:
+            if customer:
+                customers = entry.get("customers") if isinstance(entry.get("customers"), dict) else {}
+                customers = dict((key, value) for key, value in customers.items() if self._deadline(value, now))
+                current = number_or_none(customers.get(customer))
+                customers[customer] = instant if current is None else max(current, instant)
+                entry["customers"] = customers
+                return
+            current = number_or_none(entry.get("not_before"))
+            if current is None or current < instant:
                 entry["not_before"] = instant
             entry["throttled_at"] = now
+            entry["pacing"] = _pacer().throttled(_pacing_state(entry), now, instant - now)
 
         self._update(change)
 
+    def take_slot(self):
+        """The wall-clock instant at which this process may send its next request, its turn counted (and spaced at the
+        learned pace) for every process of the partner on this machine."""
+
+        def change(entry, now):
+            instant, entry["pacing"] = _pacer().take(_pacing_state(entry), now)
+            return instant
+
+        return self._update(change)
+
     def record_progress(self):
         """A request succeeded: while throttling is going on, say so (at most every PROGRESS_INTERVAL s per process)."""
-        throttled_at = self._entry().get("throttled_at")
+        throttled_at = number_or_none(self._entry().get("throttled_at"))
         now = self._clock()
-        if not isinstance(throttled_at, (int, float)) or now - throttled_at > THROTTLED_WINDOW:
+        if throttled_at is None or now - throttled_at > THROTTLED_WINDOW:
             return
         with self._lock:
             if self._last_progress_write is not None and now - self._last_progress_write < PROGRESS_INTERVAL:

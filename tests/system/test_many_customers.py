@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 import json
 import os
 import re
+import subprocess
 import sys
 import textwrap
 
@@ -136,12 +137,13 @@ def test_forks_with_a_cold_token_cache_redeem_the_refresh_token_once(emulator, r
     assert os.path.isfile(lock)
 
 
-def test_a_rate_limited_run_fails_no_user(emulator, run_playbook, tmp_path):
-    """20 requests per second for the whole partner, 10 forks and 4 threads each: 429s are answered, every user is
-    created, and nothing fails."""
+@pytest.mark.parametrize("scope, rate", [("partner", 20), ("customer", 3)])
+def test_a_rate_limited_run_fails_no_user(emulator, run_playbook, tmp_path, scope, rate):
+    """20 requests per second for the whole partner (or, the emulator's other behaviour, 3 per customer), 10 forks and
+    4 threads each: 429s are answered, every user is created, and nothing fails."""
     tenants = customers(emulator, 20, "limited")
     inventory = write_inventory(tmp_path / "inventory", "limited", tenants, 5)
-    emulator.configure(rate_limit=20, rate_burst=20)
+    emulator.configure(rate_limit=rate, rate_burst=rate, rate_limit_scope=scope)
     result = run_playbook(PLAYBOOK, env={"ANSIBLE_SHOW_CUSTOM_STATS": "1"}, extra_args=["-i", inventory, "-f", "10"])
     assert result.returncode == 0, outcome(result)
     assert_onboarded(emulator, tenants, 5)
@@ -151,6 +153,36 @@ def test_a_rate_limited_run_fails_no_user(emulator, run_playbook, tmp_path):
     assert custom_stats(result.stdout)["tenant_onboarding_totals"]["counts"]["failed"] == 0
     # Few requests wasted: the forks honour each other's Retry-After instead of each finding out for itself.
     assert len(throttled) < len(log) / 2, (len(throttled), len(log))
+
+
+def test_sliced_jobs_under_a_partner_wide_limit(emulator, playbook_env, staged_collection, tmp_path):
+    """Issue 17: an AWX job split into 4 slices, each its own ansible-playbook process with its own home (so its own token
+    cache and throttle.json: nothing shared on disk), running at once against one partner-wide limit. Each slice learns
+    its pace from its own 429s: no customer fails, every user exists once, one token call per slice."""
+    tenants = customers(emulator, 16, "sliced")
+    emulator.configure(rate_limit=8, rate_burst=8)
+    playbook = os.path.join(staged_collection, "ansible_collections", "partnercenter", "csp", PLAYBOOK)
+    running = []
+    for number in range(4):
+        directory = tmp_path / ("slice%d" % number)
+        directory.mkdir()
+        inventory = write_inventory(directory / "inventory", "sliced", tenants[number::4], 2, static=True)
+        env = playbook_env(HOME=directory / "home", ANSIBLE_HOME=directory / "ansible-home",
+                           PARTNERCENTER_TOKEN_CACHE_PATH=directory / "home" / ".cache" / "partnercenter.csp" / "tokens.json")
+        running.append(subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory, "-f", "3",
+                                         playbook], env=env, cwd=str(directory), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        universal_newlines=True))
+    outputs = [process.communicate(timeout=300)[0] for process in running]
+    assert [process.returncode for process in running] == [0] * 4, "\n".join(output[-3000:] for output in outputs)
+    assert_onboarded(emulator, tenants, 2)
+    log = emulator.requests()
+    throttled = [e for e in partner_center(log) if e.get("fault") == "rate_limit"]
+    assert throttled, "the limit was reached, or the test proves nothing"
+    assert len(token_calls(log)) == 4, "one token call per slice"
+    for number in range(4):
+        cache = tmp_path / ("slice%d" % number) / "home" / ".cache" / "partnercenter.csp"
+        if [e for e in throttled if any(cid in e["path"] for cid, _domain in tenants[number::4])]:
+            assert (cache / "throttle.json").is_file(), "a slice answered 429 keeps its own throttle file"
 
 
 def test_a_429_answered_to_one_fork_holds_back_the_others(emulator, run_playbook, tmp_path):

@@ -297,14 +297,14 @@ def test_the_same_user_twice_in_the_bulk_module_is_refused_before_any_write(emul
 
 def test_a_retry_after_longer_than_the_client_waits_fails_at_once_for_every_task_and_408_is_retried(
         emulator, run_playbook, tmp_path):
-    """A Retry-After of 120 s with retry_max_delay 30: the call fails at once, and so does the next task for the same
-    partner, which does not even send (the deadline is shared through throttle.json). With its own token cache (another
+    """A Retry-After of 120 s with retry_max_delay 30: the call fails at once, and so does the next task on the same
+    customer, which does not even send (the deadline is shared through throttle.json). With its own token cache (another
     machine), a create through a 408 is retried with the same MS-RequestId."""
     emulator.add_fault(kind="status", status=429, retry_after=120, method="POST", path=USERS_PATH % FABRIKAM)
     elsewhere = str(tmp_path / "other-machine" / "tokens.json")
     steps = [
         step("throttled for longer than retry_max_delay", USER, new_user(FABRIKAM, "later@fabrikam.onmicrosoft.com", retry_max_delay=30)),
-        step("the next task for the same partner", USER, new_user(CONTOSO, "next@contoso.onmicrosoft.com", retry_max_delay=30)),
+        step("the next task on the same customer", USER, new_user(FABRIKAM, "next@fabrikam.onmicrosoft.com", retry_max_delay=30)),
         add_fault_step("a 408 on the next create", "{'kind': 'status', 'status': 408, 'method': 'POST', 'path': '%s'}"
                        % (USERS_PATH % CONTOSO)),
         step("create through a 408", USER, new_user(CONTOSO, "timeout@contoso.onmicrosoft.com", token_cache_path=elsewhere)),
@@ -324,6 +324,37 @@ def test_a_retry_after_longer_than_the_client_waits_fails_at_once_for_every_task
     assert created["changed"] and created["action"] == "created" and not created.get("failed"), created
     posts = [e for e in partner_center(step_requests(log, marks, 3)) if e["method"] == "POST"]
     assert [p["status"] for p in posts] == [408, 201] and len(set(p["request_id"] for p in posts)) == 1
+
+
+def test_a_retry_after_longer_than_the_client_waits_holds_back_only_that_customer(emulator, run_playbook, tmp_path):
+    """Issue 15 section 4. Partner Center throttles some APIs per partner and customer pair: a Retry-After of 120 s on
+    customer A (FABRIKAM) with retry_max_delay 30 fails that call at once and holds back A's later calls, in this run
+    and the next (throttle.json), but a task on customer B (CONTOSO) goes out and succeeds, in both runs."""
+    emulator.add_fault(kind="status", status=429, retry_after=120, method="POST", path=USERS_PATH % FABRIKAM)
+    first = [
+        step("A is throttled for longer than retry_max_delay", USER,
+             new_user(FABRIKAM, "later@fabrikam.onmicrosoft.com", retry_max_delay=30)),
+        step("B in the same run", USER, new_user(CONTOSO, "same-run@contoso.onmicrosoft.com", retry_max_delay=30)),
+    ]
+    results, marks, _completed = run_steps(run_playbook, tmp_path / "first", first)
+    assert results[0]["failed"] and "asked to wait 120 s" in results[0]["msg"], results[0]
+    assert results[1]["changed"] and results[1]["action"] == "created" and not results[1].get("failed"), results[1]
+    assert "calls on other customers go on" in results[0]["msg"]
+    second = [
+        step("B in a later run", USER, new_user(CONTOSO, "later-run@contoso.onmicrosoft.com", retry_max_delay=30)),
+        step("A in a later run", USER, new_user(FABRIKAM, "again@fabrikam.onmicrosoft.com", retry_max_delay=30)),
+    ]
+    later, later_marks, _completed = run_steps(run_playbook, tmp_path / "second", second)
+    assert later[0]["changed"] and later[0]["action"] == "created" and not later[0].get("failed"), later[0]
+    refused = later[1]
+    assert refused["failed"] and refused["changed"] is False and "not sent" in refused["msg"], refused
+    assert re.search(r"calls on customer %s to wait \d+ s more, until \d\d:\d\d:\d\d UTC" % FABRIKAM, refused["msg"]), refused["msg"]
+    log = emulator.requests()
+    assert partner_center(step_requests(log, later_marks, 1)) == [], "nothing sent on A before its deadline"
+    created = sorted(u["userPrincipalName"] for u in emulator.store.admin_users(CONTOSO)
+                     if u["userPrincipalName"].endswith(("run@contoso.onmicrosoft.com")))
+    assert created == ["later-run@contoso.onmicrosoft.com", "same-run@contoso.onmicrosoft.com"]
+    assert not [u for u in emulator.store.admin_users(FABRIKAM) if u["userPrincipalName"].startswith(("later@", "again@"))]
 
 
 def test_a_lookup_by_the_id_of_a_soft_deleted_user_reads_the_deleted_list_as_documented(emulator, run_playbook, tmp_path):

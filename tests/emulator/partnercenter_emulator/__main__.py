@@ -36,8 +36,10 @@ def parse_args(argv=None):
     parser.add_argument("--no-replay-dedup", action="store_true",
                         help="execute every request anew, even when its MS-RequestId was seen")
     parser.add_argument("--rate-limit", type=float, default=None, metavar="RPS",
-                        help="partner-wide limit on Partner Center requests per second (default: off)")
+                        help="limit on Partner Center requests per second (default: off; see --rate-limit-scope)")
     parser.add_argument("--rate-burst", type=float, default=None, metavar="N", help="token bucket size (default: max(1, RPS))")
+    parser.add_argument("--rate-limit-scope", choices=("partner", "customer"), default="partner",
+                        help="one bucket for the partner (default), or one per customer named by the path")
     parser.add_argument("--latency-ms", type=float, default=0.0, metavar="MS",
                         help="added before every Partner Center and Entra ID response")
     parser.add_argument("--clock-offset-days", type=float, default=0.0, metavar="DAYS",
@@ -75,7 +77,7 @@ def main(argv=None):
     emulator = Emulator(seed_path=args.seed, state_dir=args.state_dir, token_lifetime=args.token_lifetime, port=args.port,
                         device_code_auto_approve=args.device_code_auto_approve, replay_dedup=not args.no_replay_dedup,
                         rate_limit=args.rate_limit, rate_burst=args.rate_burst, latency=args.latency_ms / 1000.0,
-                        clock_offset=args.clock_offset_days * 86400)
+                        rate_limit_scope=args.rate_limit_scope, clock_offset=args.clock_offset_days * 86400)
     emulator.start()
     try:
         settings = emulator.settings

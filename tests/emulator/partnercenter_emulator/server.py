@@ -185,15 +185,30 @@ class ReplayCache(object):
             self._bytes = 0
 
 
+RATE_LIMIT_SCOPES = ("partner", "customer")
+_CUSTOMER_OF_PATH = re.compile(r"^/v1/customers/([^/]+)")
+
+
 class RateLimiter(object):
-    """A partner-wide token bucket: `rate` tokens per second, at most `burst` saved up. Thread-safe."""
+    """A token bucket: `rate` tokens per second, at most `burst` saved up. Thread-safe.
+
+    scope "partner" (the default): one bucket for every request. scope "customer": one bucket per customer named by the
+    path (/v1/customers/{id}/...), and the partner's own for the calls that name none (Partner Center limits some APIs
+    per partner, others per partner and customer pair; which one the user APIs use is not published)."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self.rate = None
         self.burst_setting = None
+        self.scope = "partner"
         self._tokens = 0.0
         self._stamp = time.monotonic()
+        self._buckets = {}   # customer id -> (tokens, stamp), scope "customer" only
+
+    @staticmethod
+    def validate_scope(scope):
+        if scope not in RATE_LIMIT_SCOPES:
+            raise ValueError("rate_limit_scope must be one of %s" % ", ".join(RATE_LIMIT_SCOPES))
 
     @staticmethod
     def validate(rate, burst):
@@ -208,27 +223,39 @@ class RateLimiter(object):
             return None
         return float(self.burst_setting) if self.burst_setting is not None else max(1.0, float(self.rate))
 
-    def configure(self, rate, burst):
-        """Set the rate and bucket size; the bucket starts full."""
+    def configure(self, rate, burst, scope=None):
+        """Set the rate, bucket size and scope (None: unchanged); every bucket starts full."""
         self.validate(rate, burst)
+        if scope is not None:
+            self.validate_scope(scope)
         with self._lock:
             self.rate = float(rate) if rate else None
             self.burst_setting = burst
+            self.scope = scope or self.scope
             self._tokens = self.burst or 0.0
             self._stamp = time.monotonic()
+            self._buckets = {}
 
-    def take(self):
+    def take(self, path="/v1"):
         """None when a token was taken (or limiting is off), else the seconds until one is available."""
         with self._lock:
             if not self.rate:
                 return None
             now = time.monotonic()
-            self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
-            self._stamp = now
-            if self._tokens >= 1.0:
-                self._tokens -= 1.0
-                return None
-            return (1.0 - self._tokens) / self.rate
+            match = _CUSTOMER_OF_PATH.match(path) if self.scope == "customer" else None
+            customer = match.group(1).lower() if match else None
+            tokens, stamp = self._buckets.get(customer, (self.burst, now)) if customer else (self._tokens, self._stamp)
+            tokens = min(self.burst, tokens + (now - stamp) * self.rate)
+            wait = None
+            if tokens >= 1.0:
+                tokens -= 1.0
+            else:
+                wait = (1.0 - tokens) / self.rate
+            if customer:
+                self._buckets[customer] = (tokens, now)
+            else:
+                self._tokens, self._stamp = tokens, now
+            return wait
 
 
 class Chaos(object):
@@ -458,7 +485,8 @@ class Emulator(object):
     """Partner Center customer-user API + Entra ID token endpoint on https://127.0.0.1:PORT."""
 
     def __init__(self, seed_path=None, state_dir=None, token_lifetime=3600, port=0, device_code_auto_approve=False,
-                 replay_dedup=True, rate_limit=None, rate_burst=None, latency=0.0, chaos=None, clock_offset=0.0):
+                 replay_dedup=True, rate_limit=None, rate_burst=None, latency=0.0, chaos=None, rate_limit_scope="partner",
+                 clock_offset=0.0):
         self.seed_path = os.path.abspath(seed_path or DEFAULT_SEED)
         with open(self.seed_path, "rb") as handle:
             self.seed = json.loads(handle.read().decode("utf-8-sig"))
@@ -472,6 +500,7 @@ class Emulator(object):
         self._initial_lifetime = int(token_lifetime)
         self._initial_auto_approve = bool(device_code_auto_approve)
         self._initial_config = {"replay_dedup": replay_dedup, "rate_limit": rate_limit, "rate_burst": rate_burst,
+                                "rate_limit_scope": rate_limit_scope,
                                 "latency": latency, "chaos": chaos, "clock_offset": clock_offset, "device_code_mfa": True}
         self.log = RequestLog()
         self.faults = FaultTable()
@@ -559,12 +588,14 @@ class Emulator(object):
         return self.tokens.approve_device_code(user_code, mfa)
 
     def configure(self, token_lifetime=None, device_code_auto_approve=None, replay_dedup=_UNSET, rate_limit=_UNSET,
-                  rate_burst=_UNSET, latency=_UNSET, chaos=_UNSET, clock_offset=_UNSET, device_code_mfa=_UNSET):
+                  rate_burst=_UNSET, latency=_UNSET, chaos=_UNSET, rate_limit_scope=_UNSET, clock_offset=_UNSET,
+                  device_code_mfa=_UNSET):
         """Change settings (all validated before any changes); returns the current settings.
 
         token_lifetime and device_code_auto_approve: None leaves them. The others: not given leaves
         them; rate_limit None/0, chaos None turn those off; rate_burst None means max(1, rate_limit).
-        Setting rate_limit or rate_burst refills the bucket; setting chaos restarts its draw sequence.
+        Setting rate_limit, rate_burst or rate_limit_scope ("partner": one bucket; "customer": one per customer)
+        refills the buckets; setting chaos restarts its draw sequence.
         clock_offset: seconds added to the real time for everything Entra ID's side dates (token issue, expiry, the
         90-day refusal of refresh tokens), e.g. 60 * 86400 for day 60. device_code_mfa: whether device-code consents
         are made with MFA."""
@@ -582,6 +613,8 @@ class Emulator(object):
         rate = self.rate_limiter.rate if rate_limit is _UNSET else rate_limit
         burst = self.rate_limiter.burst_setting if rate_burst is _UNSET else rate_burst
         self.rate_limiter.validate(rate, burst)
+        if rate_limit_scope is not _UNSET:
+            self.rate_limiter.validate_scope(rate_limit_scope)
         chaos = self.chaos.normalize(chaos) if chaos is not _UNSET else _UNSET
         if token_lifetime is not None:
             self.tokens.token_lifetime = token_lifetime
@@ -591,8 +624,8 @@ class Emulator(object):
             self.replay_dedup = replay_dedup
         if latency is not _UNSET:
             self.latency = float(latency)
-        if rate_limit is not _UNSET or rate_burst is not _UNSET:
-            self.rate_limiter.configure(rate, burst)
+        if rate_limit is not _UNSET or rate_burst is not _UNSET or rate_limit_scope is not _UNSET:
+            self.rate_limiter.configure(rate, burst, None if rate_limit_scope is _UNSET else rate_limit_scope)
         if chaos is not _UNSET:
             self.chaos.configure(chaos)
         if clock_offset is not _UNSET:
@@ -602,7 +635,7 @@ class Emulator(object):
         return {"clock_offset": self.tokens.clock_offset, "device_code_mfa": self.tokens.device_code_mfa,
                 "token_lifetime": self.tokens.token_lifetime, "device_code_auto_approve": self.tokens.device_code_auto_approve,
                 "replay_dedup": self.replay_dedup, "rate_limit": self.rate_limiter.rate, "rate_burst": self.rate_limiter.burst,
-                "latency": self.latency, "chaos": self.chaos.settings()}
+                "rate_limit_scope": self.rate_limiter.scope, "latency": self.latency, "chaos": self.chaos.settings()}
 
     def record_error(self):
         self._errors.append(traceback.format_exc())
@@ -645,7 +678,7 @@ class Emulator(object):
             route = self.partner_center.route(request)
             if not isinstance(route, Response):
                 self.log.update(entry, resource_id=route.resource_id)
-            wait = self.rate_limiter.take()
+            wait = self.rate_limiter.take(request.path)
             if wait is not None:
                 seconds = max(1, int(math.ceil(wait)))
                 response = self._fault_response(service, {"status": 429, "retry_after": seconds})

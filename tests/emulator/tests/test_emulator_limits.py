@@ -70,6 +70,23 @@ def test_rate_limit_is_partner_wide_and_thread_safe(emu, api):
     assert sorted(results) == [200] * 5 + [429] * 15
 
 
+def test_rate_limit_per_customer_keeps_a_bucket_per_customer(emu, api):
+    """rate_limit_scope "customer": the other plausible behaviour (Partner Center limits some APIs per partner and
+    customer pair); the calls that name no customer share the partner's bucket."""
+    api.token("valid")
+    assert emu.configure()["rate_limit_scope"] == "partner"
+    assert emu.configure(rate_limit=0.01, rate_burst=2, rate_limit_scope="customer")["rate_limit_scope"] == "customer"
+    assert statuses(api, 3) == [200, 200, 429]
+    assert statuses(api, 3, api.users_path(api.empty_customer)) == [200, 200, 429], "another customer has its own bucket"
+    assert statuses(api, 3, api.users_path(api.customer.upper())) == [429] * 3, "the id is the customer, whatever its case"
+    assert [api.call("GET", "/customers").status_code for _n in range(3)] == [200, 200, 429], "partner-wide calls: the partner's"
+    assert api.admin("POST", "/config", {"rate_limit_scope": "tenant"}).status_code == 400
+    emu.configure(rate_limit_scope="partner")
+    assert statuses(api, 3) == [200, 200, 429] and statuses(api, 1, api.users_path(api.empty_customer)) == [429]
+    emu.reset()
+    assert emu.configure()["rate_limit_scope"] == "partner"
+
+
 def test_rate_limit_via_config_and_reset(emu, api):
     api.token("valid")
     config = api.admin("POST", "/config", {"rate_limit": 1, "rate_burst": 1}).json()

@@ -6,6 +6,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import time
 
 import pytest
 import yaml
@@ -229,6 +230,19 @@ def test_no_cache_with_token_cache_false_or_an_access_token():
     assert make(dict(REFRESH, token_cache=False)).client.token_provider.cache is None
     module = make(dict(access_token="at"))
     assert module.client.token_provider.cache is None and module.client.token_provider.can_refresh is False
+
+
+def test_token_cache_false_keeps_the_shared_throttle(tmp_path):
+    """token_cache=false keeps no token on disk, but the forks still share Retry-After and pace through throttle.json
+    in the token cache's directory (issue 15 section 7)."""
+    path = str(tmp_path / "mine" / "t.json")
+    client = make(dict(REFRESH, token_cache=False, token_cache_path=path)).client
+    assert client.token_provider.cache is None
+    throttle = client.shared_throttle
+    assert throttle is not None and throttle.path == str(tmp_path / "mine" / "throttle.json")
+    throttle.defer_until(time.time() + 5)
+    assert make(dict(REFRESH, token_cache=False, token_cache_path=path)).client.shared_throttle.not_before() is not None
+    assert sorted(os.listdir(str(tmp_path / "mine"))) == ["throttle.json", "throttle.json.lock"], "no token file"
 
 
 def test_custom_cache_path(tmp_path):

@@ -7,6 +7,7 @@ __metaclass__ = type
 
 import email.utils
 import json
+import os
 import re
 import threading
 import uuid
@@ -626,3 +627,105 @@ def test_request_ids_are_random_version_4_guids():
     for value in ids:
         parsed = uuid.UUID(value)
         assert str(parsed) == value and parsed.version == 4 and parsed.variant == uuid.RFC_4122
+
+
+# -- throttling shared through the file: customers' deadlines and the pace -----------------------
+
+
+def shared_client(tmp_path, clock, answer, **kwargs):
+    """A client with a throttle file of its own, on a wall clock that moves with clock (the FakeClock)."""
+    from ansible_collections.partnercenter.csp.plugins.module_utils.throttle import SharedThrottle
+
+    def now():
+        return 1700000000.0 + clock.monotonic()
+
+    throttle = SharedThrottle(str(tmp_path / "cache" / "throttle.json"), clock=now)
+    transport = answer if isinstance(answer, FakeTransport) else FakeTransport(answer)
+    kwargs.setdefault("rand", lambda: 0.0)
+    client = PartnerCenterClient(API, FakeTokenProvider(), transport=transport, sleep=clock.sleep, clock=clock.monotonic,
+                                 now=now, shared_throttle=throttle, **kwargs)
+    return client, transport, throttle
+
+
+def test_a_retry_after_too_long_to_wait_holds_back_only_that_customer(tmp_path, clock):
+    other = "0f5a9c1e-0000-4000-8000-00000000000b"
+
+    def answer(method, url, headers, data, timeout):
+        if CID in url and method == "POST":
+            return response(429, None, {"Retry-After": "300"})
+        return response(200, {"items": []})
+
+    client, transport, dummy = shared_client(tmp_path, clock, answer, retry_max_delay=30)
+    with pytest.raises(PartnerCenterError) as caught:
+        client.post(USERS, {"a": 1})
+    assert "asked to wait 300 s" in str(caught.value) and "calls on other customers go on" in str(caught.value)
+    assert client.get("/customers/%s/users" % other) == {"items": []}, "another customer's call goes out"
+    assert client.get("/customers") == {"items": []}, "so does a partner-wide call"
+    later, later_transport, dummy = shared_client(tmp_path, clock, answer, retry_max_delay=30)
+    assert later.get("/customers/%s/users" % other.upper()) == {"items": []}, "and in another process"
+    with pytest.raises(PartnerCenterError) as refused:
+        later.get(USERS)
+    text = str(refused.value)
+    assert "calls on customer %s to wait 300 s more, until " % CID in text and " UTC" in text and "not sent" in text
+    assert [call["url"] for call in later_transport.calls] == [API + "/v1/customers/%s/users" % other.upper()]
+    assert clock.sleeps == [], "nobody waited"
+
+
+def test_a_short_retry_after_on_one_customer_still_holds_back_every_call(tmp_path, clock):
+    script = FakeTransport(response(429, None, {"Retry-After": "2"}), response(201, {}), response(200, {}))
+    client, transport, dummy = shared_client(tmp_path, clock, script)
+    client.post(USERS, {"a": 1})
+    other, other_transport, dummy = shared_client(tmp_path, clock, FakeTransport(response(200, {})))
+    start = clock.now
+    other.get("/customers/another/users")
+    assert clock.now - start == 0.0, "the first client's wait was already slept through"
+    assert clock.sleeps[0] == 2.0, "partner-wide: it paces every fork"
+
+
+def test_a_process_that_draws_no_429_sends_without_delay_or_file_reads(tmp_path, clock, monkeypatch):
+    from ansible_collections.partnercenter.csp.plugins.module_utils import private_files
+    stats, reads = [], []
+    real_modified, real_read = private_files.PrivateFile.modified, private_files.PrivateFile.read
+    monkeypatch.setattr(private_files.PrivateFile, "modified", lambda self: stats.append(1) or real_modified(self))
+    monkeypatch.setattr(private_files.PrivateFile, "read", lambda self: reads.append(1) or real_read(self))
+    client, transport, throttle = shared_client(tmp_path, clock, lambda *args: response(200, {}))
+    for _n in range(20):
+        client.get(USERS)
+    assert clock.sleeps == [] and len(transport.calls) == 20
+    assert len(stats) == 3 * 20 and reads == [], "three stats a request (progress, turn, success), as before pacing existed"
+    assert not os.path.exists(throttle.path), "nothing written"
+
+
+def test_pacing_after_429s_spaces_requests_then_ends_when_the_limit_goes_away(tmp_path, clock):
+    """A limit of 10 requests a second: two 429s teach the pace; then requests are spaced; once the limit is gone and
+    no 429 comes, the pace grows back and ends, and requests go out without delay again."""
+    from ansible_collections.partnercenter.csp.plugins.module_utils.pacing import Pacer
+    limited = {"on": True, "tokens": 10.0, "stamp": clock.monotonic()}
+
+    def answer(method, url, headers, data, timeout):
+        now = clock.monotonic()
+        limited["tokens"] = min(10.0, limited["tokens"] + (now - limited["stamp"]) * 10.0)
+        limited["stamp"] = now
+        if limited["on"] and limited["tokens"] < 1.0:
+            return response(429, None, {"Retry-After": "1"})
+        limited["tokens"] -= 1.0
+        return response(200, {})
+
+    client, transport, dummy = shared_client(tmp_path, clock, answer)
+    started = clock.monotonic()
+    for _n in range(200):
+        client.get(USERS)
+        clock.sleep(0.01)   # each request takes 10 ms
+    throttled = len(transport.calls) - 200
+    assert 2 <= throttled <= 20, "at most one request in 10 answered 429 (%d)" % throttled
+    assert clock.monotonic() - started >= 18.0, "no faster than the limit allows: it was kept to, not bounced off"
+    assert [s for s in clock.sleeps if 0.0 < s < 0.5 and s != 0.01], "requests were spaced"
+    limited["on"] = False
+    ended = clock.monotonic() + Pacer.horizon()
+    while clock.monotonic() < ended:
+        client.get(USERS)
+        clock.sleep(0.01)
+    calls, sleeps = len(transport.calls), len(clock.sleeps)
+    for _n in range(30):
+        client.get(USERS)
+    assert len(transport.calls) == calls + 30 and len(clock.sleeps) == sleeps, "the pace has ended: no delay"
