@@ -93,7 +93,7 @@ class UserConvergence:
 
     def plan(self):
         try:
-            PROFILE.plan(self.spec, self.current)
+            PROFILE.plan(self.spec, self.current, self.context.users)
         except UserInputError as error:
             if not self.label:
                 raise
