@@ -25,7 +25,7 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.errors import Us
 from ansible_collections.partnercenter.csp.plugins.module_utils.facets import ACTIONS, ConvergenceFailure
 from ansible_collections.partnercenter.csp.plugins.module_utils.profile_facet import restore_name
 from ansible_collections.partnercenter.csp.plugins.module_utils.user_convergence import UserConvergence, UserSpec
-from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import deleted_user_named, validate_user_options
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import deleted_user_named, restored_upn, validate_user_options
 
 MAX_CONCURRENCY = 16
 
@@ -108,7 +108,10 @@ def _in_pool(concurrency, function, items):
 def item_result(convergence, outcome, error=None):
     """One entry of results: who, the action, whether anything was written, the user, the writes, and why it failed."""
     user = outcome.after or outcome.before or {}
-    result = dict(user_principal_name=user.get("user_principal_name") or convergence.spec.label)
+    name = user.get("user_principal_name")
+    if name and user.get("state") != "active":   # a user left soft-deleted: the name it had, not the one it is listed under
+        name = restored_upn(name, None if convergence.spec.user_id else convergence.spec.user_principal_name)
+    result = dict(user_principal_name=name or convergence.spec.label)
     result.update(outcome.result())
     if error is not None:
         result["msg"] = error.message(with_label=False)

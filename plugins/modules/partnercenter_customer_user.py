@@ -26,8 +26,8 @@ description:
     (no restore), and two soft-deleted users that may have had the name are refused before any write. O(user_id)
     is the sure way to restore a user, since the listed name cannot always tell which user had which name.
   - A restore gives the user its name back. When another user holds that name meanwhile, Partner Center refuses the
-    restore; the task fails naming both users (refused before any write when the user list shows the holder):
-    rename or delete the other user first.
+    restore; the task fails naming both users (refused before any write when the user list shows the holder).
+    Rename or delete the other user first.
   - With O(licenses) and O(directory_roles) one task describes the whole user. The user is converged first,
     then its licences, then its roles; everything that can be refused (an unknown SKU or role, too few seats,
     licences for a user without a usage location) is refused before the first write.

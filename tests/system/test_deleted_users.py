@@ -100,6 +100,9 @@ def test_every_module_finds_a_soft_deleted_user_by_the_name_it_had(emulator, run
     assert not absent["changed"] and absent["action"] == "unchanged", absent
     assert absent["user"]["id"] == ids["emil"] and absent["user"]["user_principal_name"] == listed["emil"]
     assert bulk_absent["results"][0]["action"] == "unchanged" and bulk_absent["results"][0]["user"]["id"] == ids["finn"]
+    assert bulk_absent["results"][0]["user"]["user_principal_name"] == listed["finn"]
+    assert bulk_absent["results"][0]["user_principal_name"] == "finn@" + DOMAIN   # the summary's name: the one it had
+    assert bulk_absent["summary"]["unchanged"] == ["finn@" + DOMAIN]
     # No second account: the same users, four of them active again under their names.
     assert store.count(CONTOSO) == users_before
     for name in ("anna", "cara", "dora"):
