@@ -67,15 +67,16 @@ def name_holder_text(holder):
     return "the active user %s (id %s)" % (holder.get("userPrincipalName"), holder.get("id"))
 
 
-def check_restorable(users, spec, current):
+def check_restorable(active_user_named, spec, current):
     """Refuse, before any write, a restore whose name an active user holds now (Entra ID frees a soft-deleted user's name,
-    and Partner Center's restore takes no new name). Only by user_id: found by name, an active holder would have won."""
+    and Partner Center's restore takes no new name), by active_user_named(upn) over a user list read already. Only by
+    user_id: found by name, an active holder would have won."""
     if spec.state != "present" or current is None or current.get("state") == "active" or not spec.user_id:
         return
     listed, name = current.get("userPrincipalName"), restore_name(spec, current)
     if not restored_upn_is_sure(listed, current.get("id"), None):
         return   # a 32-hex prefix that is not the id: the name given back is not known; the service's answer says
-    holder = users.find_active_by_upn(name)
+    holder = active_user_named(name)
     if holder is not None and (holder.get("id") or "").lower() != (current.get("id") or "").lower():
         raise UserInputError(
             "user_id %s: the soft-deleted user listed as %s would get back its user principal name %s on restore, but %s "
@@ -117,10 +118,12 @@ class ProfileFacet:
             user = predicted_user(user, {"user_principal_name": restore_name(spec, current)}, "active")
         return predicted_user(user, changed_fields(spec.desired, user) if user else spec.desired, "active")
 
-    def plan(self, spec, current, users=None):
+    def plan(self, spec, current, active_user_named=None):
+        """Refusals before any write; active_user_named(upn): a lookup in the active users when they were listed already
+        (the bulk module), else the service's refusal of a restore whose name is taken is reported when it comes."""
         check_creatable(spec, current)
-        if users is not None:
-            check_restorable(users, spec, current)
+        if active_user_named is not None:
+            check_restorable(active_user_named, spec, current)
 
     def apply(self, context, writer, spec, current, state):
         """Converge the profile; state.user follows every write."""

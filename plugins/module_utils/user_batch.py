@@ -52,6 +52,10 @@ class UserIndex:
             self._deleted = list(self.users.list_deleted())
         return self._deleted
 
+    def active_user_named(self, upn):
+        """The active user with this user principal name (case-insensitive), or None, from the one listing."""
+        return self._active_by_key().get("upn:" + upn.lower())
+
     def find(self, spec, label=""):
         """The user the spec names: an active user by its key, else a soft-deleted one by id, or by the user principal
         name it had (user_model.deleted_user_named, which refuses two)."""
@@ -154,7 +158,7 @@ def converge_users(context, specs, check_mode, concurrency):
     index = UserIndex(context.users)
     currents = [index.find(spec, label="users[%d]." % position) for position, spec in enumerate(specs)]
     refuse_same_user_twice(specs, currents)
-    convergences = [UserConvergence(context, spec, current, label="users[%d]." % position)
+    convergences = [UserConvergence(context, spec, current, label="users[%d]." % position, active_user_named=index.active_user_named)
                     for position, (spec, current) in enumerate(zip(specs, currents))]
     _in_pool(concurrency, lambda convergence: convergence.read(), [c for c in convergences if c.facets])
     for convergence in convergences:

@@ -26,7 +26,9 @@ description:
     (no restore), and two soft-deleted users that may have had the name are refused before any write. O(user_id)
     is the sure way to restore a user, since the listed name cannot always tell which user had which name.
   - A restore gives the user its name back. When another user holds that name meanwhile, Partner Center refuses the
-    restore; the task fails naming both users (refused before any write when the user list shows the holder).
+    restore; the task fails naming both users. (M(partnercenter.csp.partnercenter_customer_users), which lists the active
+    users anyway, refuses such a restore before any write; this module does not list them for a user given by
+    O(user_id), so it reports the service's refusal.)
     Rename or delete the other user first.
   - With O(licenses) and O(directory_roles) one task describes the whole user. The user is converged first,
     then its licences, then its roles; everything that can be refused (an unknown SKU or role, too few seats,

@@ -17,7 +17,7 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.customer_context
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError
 from ansible_collections.partnercenter.csp.plugins.module_utils.facets import ConvergenceFailure
 from ansible_collections.partnercenter.csp.plugins.module_utils.user_batch import UserIndex
-from ansible_collections.partnercenter.csp.plugins.module_utils.user_convergence import UserSpec, converge, find_user
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_convergence import UserConvergence, UserSpec, converge, find_user
 from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import (
     UserInputError,
     active_user_named,
@@ -168,34 +168,61 @@ def test_absent_on_a_deleted_user_reports_it_as_listed():
     assert outcome.action == "unchanged" and outcome.after["user_principal_name"] == renamed(user["id"], ADA)
 
 
-def test_a_restore_by_id_whose_name_an_active_user_holds_is_refused_before_any_write():
+def test_a_restore_by_id_whose_name_an_active_user_holds_is_refused_before_any_write_from_the_listing():
     gone, holder = deleted(ADA), api_user(ADA)
     api = FakeUsersApi([gone, holder])
+    index = UserIndex(api)
+    by_id = spec(user_id=gone["id"], user_principal_name=None)
+    convergence = UserConvergence(CustomerContext(api), by_id, index.find(by_id), label="users[0].",
+                                  active_user_named=index.active_user_named)
     with pytest.raises(UserInputError) as caught:
-        run(api, spec(user_id=gone["id"], user_principal_name=None))
+        convergence.plan()
     message = str(caught.value)
+    assert message.startswith("users[0]: user_id %s" % gone["id"])
     assert gone["id"] in message and holder["id"] in message and ADA in message
     assert "rename or delete" in message and "nothing was written" in message
-    assert api.writes == []
+    assert api.writes == [] and api.calls == [("list_active",), ("list_deleted",)], "no listing beyond the index's"
     # state: absent needs no name: nothing refused, nothing written.
-    assert run(api, spec(user_id=gone["id"], user_principal_name=None, state="absent")).action == "unchanged"
+    absent = spec(user_id=gone["id"], user_principal_name=None, state="absent")
+    outcome = UserConvergence(CustomerContext(api), absent, index.find(absent), active_user_named=index.active_user_named)
+    assert outcome.read().plan().apply(False).action == "unchanged" and api.writes == []
 
 
-def test_a_restore_by_id_with_an_unknown_prefix_goes_out_and_the_refusal_names_both_users():
+def refusing(api, refusal):
+    def update(user_id, body):
+        api.calls.append(("update", user_id, body))
+        raise refusal
+    api.update = update
+
+
+def duplicate_refusal():
+    return PartnerCenterError("400 code 3000: Another object with the same value for property userPrincipalName already "
+                              "exists.", status=400, code=3000, description="Another object with the same value for "
+                              "property userPrincipalName already exists.", request_id="rid", method="PATCH", url="u")
+
+
+def test_the_single_module_sends_the_restore_and_the_refusal_names_both_users():
+    gone, holder = deleted(ADA), api_user(ADA)
+    api = FakeUsersApi([gone, holder])
+    refusing(api, duplicate_refusal())
+    with pytest.raises(ConvergenceFailure) as caught:
+        run(api, spec(user_id=gone["id"], user_principal_name=None))
+    text = str(caught.value.error)
+    assert gone["id"] in text and holder["id"] in text and "rename or delete" in text
+    assert [call[0] for call in api.writes] == ["update"] and not caught.value.outcome.changed
+
+
+def test_a_restore_by_id_with_an_unknown_prefix_goes_out_also_in_bulk_and_the_refusal_names_both_users():
     gone = deleted(ADA, rename=False)
     gone["userPrincipalName"] = uuid.uuid4().hex + ADA       # not its id: the name it gets back is not sure
     holder = api_user(ADA)
     api = FakeUsersApi([gone, holder])
-    refusal = PartnerCenterError("400 code 3000: Another object with the same value for property userPrincipalName already "
-                                 "exists.", status=400, code=3000, description="Another object with the same value for "
-                                 "property userPrincipalName already exists.", request_id="rid", method="PATCH", url="u")
-
-    def refuse(user_id, body):
-        api.calls.append(("update", user_id, body))
-        raise refusal
-    api.update = refuse
+    refusing(api, duplicate_refusal())
+    index = UserIndex(api)
+    by_id = spec(user_id=gone["id"], user_principal_name=None)
+    convergence = UserConvergence(CustomerContext(api), by_id, index.find(by_id), active_user_named=index.active_user_named)
     with pytest.raises(ConvergenceFailure) as caught:
-        run(api, spec(user_id=gone["id"], user_principal_name=None))
+        convergence.read().plan().apply(False)    # the listing shows a holder of the name without the prefix: not sure
     error = caught.value.error
     assert error.status == 400 and error.code == 3000 and error.request_id == "rid"
     text = str(error)
