@@ -158,8 +158,8 @@ results:
         - The user's user principal name (after a rename, the new one). For an item given by ID whose user was not
           found, the ID.
         - For a user that is soft-deleted after the task, the name it had (the one RV(summary) lists), although
-          RV(results[].user.user_principal_name) shows it as Partner Center lists it, possibly with the 32 hex digits of
-          a soft delete in front.
+          RV(results[].user) shows it as Partner Center lists it, possibly with the 32 hex digits of a soft delete in
+          front.
       type: str
       sample: ada@contoso.onmicrosoft.com
     action:
