@@ -176,8 +176,8 @@ def test_a_restore_whose_name_is_taken_is_refused_naming_both_users(emulator, ru
 
 
 @pytest.mark.parametrize("restore_licenses", [False, True])
-def test_a_restore_with_licences_and_roles_converges_whether_licences_come_back_or_not(emulator, run_playbook, tmp_path,
-                                                                                     restore_licenses):
+def test_a_restore_with_licences_and_roles_converges_whether_licences_come_back_or_not(
+        emulator, run_playbook, tmp_path, restore_licenses):
     emulator.configure(restore_licenses=restore_licenses)
     store = emulator.store
     kept = deleted_user(store, "kurt", licenses=["SPE_E3"], roles=[HELPDESK])
