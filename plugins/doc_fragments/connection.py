@@ -117,7 +117,9 @@ options:
       - The token cache file. The shared throttling state, C(throttle.json), is kept in the same directory, also
         with O(token_cache=false).
       - Its directory is created with mode C(0700) and the file is written with mode C(0600). A file or directory that
-        another user owns, or that group or others can write, is not used (with a warning).
+        another user owns, or that group or others can write, is not used (with a warning). A file that group or others
+        can read is made C(0600) before it is used, and the C(partnercenter.csp) directory C(0700), with a warning naming
+        the path (a directory you chose is left as it is).
       - If not set, the value of the E(PARTNERCENTER_TOKEN_CACHE_PATH) environment variable is used; if neither is set,
         C(partnercenter.csp/tokens.json) in the user's cache directory (E(XDG_CACHE_HOME), by default C(~/.cache)).
     type: path

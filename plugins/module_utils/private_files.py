@@ -8,7 +8,9 @@ The token cache and the shared throttling state live in one 0700 directory. A fi
 0600 and atomically (a temporary file in the same directory, then os.replace), so a concurrent
 reader sees the old file or the new one, never a torn one. A file or directory that another user
 owns, that group or others may write, or that is not a regular file is neither read nor written;
-a warning is collected instead. Locks (file_lock.FileLock) sit beside the files and are never
+a warning is collected instead. A file that group or others may read (or search) is made 0600
+before it is used, and so is the collection's own directory (0700), with a warning naming the path:
+what it holds may have been read. Locks (file_lock.FileLock) sit beside the files and are never
 deleted.
 """
 
@@ -20,6 +22,11 @@ import os
 import stat
 import tempfile
 
+
+# The directory the collection makes for its files by default ($XDG_CACHE_HOME/partnercenter.csp): repaired to 0700
+# like its files. A directory the user chose is left as it is (the 0600 files in it are private all the same).
+COLLECTION_DIRECTORY = "partnercenter.csp"
+GROUP_OR_OTHERS = stat.S_IRWXG | stat.S_IRWXO
 
 FIX_IT = ("Fix it, or set token_cache_path (PARTNERCENTER_TOKEN_CACHE_PATH) to a file in a directory only you can write, "
           "or token_cache=false.")
@@ -33,6 +40,15 @@ def untrusted_reason(what, path, st):
     if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         return "%s %s is writable by group or others (mode %04o)" % (what, path, stat.S_IMODE(st.st_mode))
     return None
+
+
+def make_private(what, path, st, private_mode):
+    """Take group and others' access away from path (trusted otherwise); a warning when it had any, else None."""
+    if not st.st_mode & GROUP_OR_OTHERS:
+        return None
+    os.chmod(path, private_mode)
+    return ("%s %s was open to group or others (mode %04o); it is now %04o. Whatever it held may have been read: if it "
+            "held tokens, consider revoking them." % (what, path, stat.S_IMODE(st.st_mode), private_mode))
 
 
 class PrivateFile:
@@ -63,7 +79,8 @@ class PrivateFile:
                 # exist_ok: the forks of a run with a fresh home all create it at once; the owner and mode checks follow
                 os.makedirs(self.directory, 0o700, exist_ok=True)
                 os.chmod(self.directory, 0o700)
-            reason = untrusted_reason("directory", self.directory, os.stat(self.directory))
+            directory_st = os.stat(self.directory)
+            reason = untrusted_reason("directory", self.directory, directory_st)
             if reason is None:
                 try:
                     st = os.lstat(self.path)
@@ -74,12 +91,24 @@ class PrivateFile:
                         reason = "%s is not a regular file" % self.path
                     else:
                         reason = untrusted_reason("file", self.path, st)
+            if reason is None:
+                self._make_private(directory_st, st)
         except OSError as error:
             reason = "cannot create or inspect %s (%s)" % (self.directory, error.strerror or error)
         if reason is not None:
             self.warn("%s not used: %s. %s" % (self.label, reason, FIX_IT))
         self._trusted = reason is None
         return self._trusted
+
+    def _make_private(self, directory_st, st):
+        """Repair what group or others may read: the file (0600) and the collection's own directory (0700)."""
+        repairs = [("file", self.path, st, 0o600)] if st is not None else []
+        if os.path.basename(self.directory) == COLLECTION_DIRECTORY:
+            repairs.insert(0, ("directory", self.directory, directory_st, 0o700))
+        for what, path, path_st, private_mode in repairs:
+            warning = make_private(what, path, path_st, private_mode)
+            if warning is not None:
+                self.warn("%s: %s" % (self.label, warning))
 
     def modified(self):
         """(mtime_ns, size, inode) of the file, or None when it is absent: a cheap test for "changed since"."""

@@ -27,6 +27,8 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.user_model impor
     password_body,
     predicted_user,
     restore_body,
+    restored_upn,
+    restored_upn_is_sure,
     update_body,
     user_from_api,
 )
@@ -47,6 +49,63 @@ def check_creatable(spec, current):
             "user %s does not exist, and creating it needs %s" % (spec.user_principal_name, ", ".join(missing)))
 
 
+def restore_name(spec, current):
+    """The user principal name a user has now, or gets back when this task restores it (None for no user).
+
+    A soft-deleted user may be listed under its name with the 32 hex digits of a soft delete in front (user_model):
+    found by user_principal_name, it gets that name back; found by user_id, its listed name without the prefix.
+    """
+    if current is None:
+        return None
+    listed = current.get("userPrincipalName")
+    if current.get("state") == "active":
+        return listed
+    return restored_upn(listed, None if spec.user_id else spec.user_principal_name)
+
+
+def name_holder_text(holder):
+    return "the active user %s (id %s)" % (holder.get("userPrincipalName"), holder.get("id"))
+
+
+def check_restorable(active_user_named, spec, current):
+    """Refuse, before any write, a restore whose name an active user holds now (Entra ID frees a soft-deleted user's name,
+    and Partner Center's restore takes no new name), by active_user_named(upn) over a user list read already. Only by
+    user_id: found by name, an active holder would have won."""
+    if spec.state != "present" or current is None or current.get("state") == "active" or not spec.user_id:
+        return
+    listed, name = current.get("userPrincipalName"), restore_name(spec, current)
+    if not restored_upn_is_sure(listed, current.get("id"), None):
+        return   # a 32-hex prefix that is not the id: the name given back is not known; the service's answer says
+    holder = active_user_named(name)
+    if holder is not None and (holder.get("id") or "").lower() != (current.get("id") or "").lower():
+        raise UserInputError(
+            "user_id %s: the soft-deleted user listed as %s would get back its user principal name %s on restore, but %s "
+            "holds it now, and Partner Center refuses such a restore: rename or delete that user, then run the task "
+            "again; nothing was written" % (spec.user_id, listed, name, name_holder_text(holder)))
+
+
+def name_taken(users, error, user, name):
+    """The service's refusal of a restore (the name is taken), naming both users and what to do."""
+    candidates = [name] + ([user["user_principal_name"]] if user["user_principal_name"].lower() != name.lower() else [])
+    holder = None
+    for candidate in candidates:
+        try:
+            holder = users.find_active_by_upn(candidate)
+        except PartnerCenterError:
+            break
+        if holder is not None:
+            break
+    who = name_holder_text(holder) if holder is not None else "another user"
+    return PartnerCenterError(
+        "%s The soft-deleted user %s (id %s) cannot get its user principal name %s back: %s holds it now" % (
+            error.message.strip(), user["user_principal_name"], user["id"], name, who),
+        status=error.status, code=error.code, description=error.description, request_id=error.request_id,
+        correlation_id=error.correlation_id, method=error.method, url=error.url, attempts=error.attempts,
+        may_have_written=error.may_have_written,
+        hint="rename or delete %s, then run the task again to restore the user (user_id %s is the sure way to name it)"
+             % (who, user["id"]))
+
+
 class ProfileFacet:
     name = "profile"
 
@@ -55,10 +114,16 @@ class ProfileFacet:
         user = user_from_api(current)
         if spec.state == "absent":
             return user
+        if user is not None and user["state"] != "active":
+            user = predicted_user(user, {"user_principal_name": restore_name(spec, current)}, "active")
         return predicted_user(user, changed_fields(spec.desired, user) if user else spec.desired, "active")
 
-    def plan(self, spec, current):
+    def plan(self, spec, current, active_user_named=None):
+        """Refusals before any write; active_user_named(upn): a lookup in the active users when they were listed already
+        (the bulk module), else the service's refusal of a restore whose name is taken is reported when it comes."""
         check_creatable(spec, current)
+        if active_user_named is not None:
+            check_restorable(active_user_named, spec, current)
 
     def apply(self, context, writer, spec, current, state):
         """Converge the profile; state.user follows every write."""
@@ -100,7 +165,7 @@ class ProfileFacet:
         except PartnerCenterError as error:
             if not is_already_exists(error):
                 raise
-            found = users.find_by_upn(spec.user_principal_name)
+            found = users.find_active_by_upn(spec.user_principal_name)
             if found is None:
                 raise
             if error.may_have_written:
@@ -113,15 +178,21 @@ class ProfileFacet:
             return
         state.password_set = True
         if not writer.check_mode and not isinstance(answer, dict):
-            answer = users.find_by_upn(spec.user_principal_name)   # made, but its answer unreadable: read its id
+            answer = users.find_active_by_upn(spec.user_principal_name)   # made, but its answer unreadable: read its id
         state.user = self._after(writer, answer, predicted)
 
     def _update(self, users, writer, spec, current, state):
         """Restore a soft-deleted user if needed, then write only the fields that differ, then the password if asked."""
         user = state.user = user_from_api(current)
         if user["state"] != "active":
-            answer = writer.write("restore", lambda: users.update(user["id"], restore_body()))
-            user = state.user = self._after(writer, answer, predicted_user(user, {}, "active"))
+            name = restore_name(spec, current)
+            try:
+                answer = writer.write("restore", lambda: users.update(user["id"], restore_body()))
+            except PartnerCenterError as error:
+                if is_already_exists(error):
+                    raise name_taken(users, error, user, name)
+                raise
+            user = state.user = self._after(writer, answer, predicted_user(user, {"user_principal_name": name}, "active"))
         changes = changed_fields(spec.desired, user)
         if changes:
             answer = writer.write("update", lambda: users.update(user["id"], update_body(changes)), fields=sorted(changes))

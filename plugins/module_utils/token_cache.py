@@ -23,7 +23,7 @@ import json
 import os
 import time
 
-from ansible_collections.partnercenter.csp.plugins.module_utils.private_files import PrivateDocument
+from ansible_collections.partnercenter.csp.plugins.module_utils.private_files import COLLECTION_DIRECTORY, PrivateDocument
 
 CACHE_VERSION = 1
 # A cached token that expires within this many seconds is not handed out.
@@ -39,7 +39,7 @@ def default_token_cache_path():
     base = os.environ.get("XDG_CACHE_HOME") or ""
     if not os.path.isabs(base):
         base = os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "partnercenter.csp", "tokens.json")
+    return os.path.join(base, COLLECTION_DIRECTORY, "tokens.json")
 
 
 def cache_key(authority_host, tenant_id, client_id, refresh_token, scope):

@@ -23,8 +23,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import UserInputError
 from ansible_collections.partnercenter.csp.plugins.module_utils.facets import ACTIONS, ConvergenceFailure
+from ansible_collections.partnercenter.csp.plugins.module_utils.profile_facet import restore_name
 from ansible_collections.partnercenter.csp.plugins.module_utils.user_convergence import UserConvergence, UserSpec
-from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import validate_user_options
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import deleted_user_named, restored_upn, validate_user_options
 
 MAX_CONCURRENCY = 16
 
@@ -35,25 +36,37 @@ class UserIndex:
 
     def __init__(self, users):
         self.users = users
-        self._lists = {}
+        self._active = None
+        self._deleted = None
 
-    def _listing(self, name):
-        if name not in self._lists:
-            listed = self.users.list_active() if name == "active" else self.users.list_deleted()
-            by_key = {}
-            for user in listed:
-                by_key["id:" + (user.get("id") or "").lower()] = user
-                by_key["upn:" + (user.get("userPrincipalName") or "").lower()] = user
-            self._lists[name] = by_key
-        return self._lists[name]
+    def _active_by_key(self):
+        if self._active is None:
+            self._active = {}
+            for user in self.users.list_active():
+                self._active["id:" + (user.get("id") or "").lower()] = user
+                self._active["upn:" + (user.get("userPrincipalName") or "").lower()] = user
+        return self._active
 
-    def find(self, spec):
+    def _deleted_users(self):
+        if self._deleted is None:
+            self._deleted = list(self.users.list_deleted())
+        return self._deleted
+
+    def active_user_named(self, upn):
+        """The active user with this user principal name (case-insensitive), or None, from the one listing."""
+        return self._active_by_key().get("upn:" + upn.lower())
+
+    def find(self, spec, label=""):
+        """The user the spec names: an active user by its key, else a soft-deleted one by id, or by the user principal
+        name it had (user_model.deleted_user_named, which refuses two)."""
         key = spec.keys()[0]
-        for name in ("active", "deleted"):
-            user = self._listing(name).get(key)
-            if user is not None:
-                return user
-        return None
+        user = self._active_by_key().get(key)
+        if user is not None:
+            return user
+        if spec.user_id:
+            wanted = spec.user_id.lower()
+            return next((user for user in self._deleted_users() if (user.get("id") or "").lower() == wanted), None)
+        return deleted_user_named(self._deleted_users(), spec.user_principal_name, option=label + "user_principal_name")
 
 
 def read_specs(items):
@@ -80,7 +93,7 @@ def refuse_same_user_twice(specs, currents):
     or that would leave two users with one user principal name (a rename onto another item's user)."""
     seen = {}
     for position, (spec, current) in enumerate(zip(specs, currents)):
-        upn_after = spec.desired.get("user_principal_name") or (current or {}).get("userPrincipalName") or spec.user_principal_name
+        upn_after = spec.desired.get("user_principal_name") or restore_name(spec, current) or spec.user_principal_name
         names = ["id:" + current["id"].lower()] if current is not None else []
         if upn_after:
             names.append("upn:" + upn_after.lower())
@@ -99,7 +112,10 @@ def _in_pool(concurrency, function, items):
 def item_result(convergence, outcome, error=None):
     """One entry of results: who, the action, whether anything was written, the user, the writes, and why it failed."""
     user = outcome.after or outcome.before or {}
-    result = dict(user_principal_name=user.get("user_principal_name") or convergence.spec.label)
+    name = user.get("user_principal_name")
+    if name and user.get("state") != "active":   # a user left soft-deleted: the name it had, not the one it is listed under
+        name = restored_upn(name, None if convergence.spec.user_id else convergence.spec.user_principal_name)
+    result = dict(user_principal_name=name or convergence.spec.label)
     result.update(outcome.result())
     if outcome.warnings:
         result["warnings"] = list(outcome.warnings)
@@ -142,9 +158,9 @@ def converge_users(context, specs, check_mode, concurrency):
     """Converge the specs (from read_specs) of one customer; a BatchResult. Raises UserInputError or PartnerCenterError
     for what fails the whole task before any write."""
     index = UserIndex(context.users)
-    currents = [index.find(spec) for spec in specs]
+    currents = [index.find(spec, label="users[%d]." % position) for position, spec in enumerate(specs)]
     refuse_same_user_twice(specs, currents)
-    convergences = [UserConvergence(context, spec, current, label="users[%d]." % position)
+    convergences = [UserConvergence(context, spec, current, label="users[%d]." % position, active_user_named=index.active_user_named)
                     for position, (spec, current) in enumerate(zip(specs, currents))]
     _in_pool(concurrency, lambda convergence: convergence.read(), [c for c in convergences if c.facets])
     for convergence in convergences:

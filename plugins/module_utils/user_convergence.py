@@ -77,11 +77,12 @@ def find_user(users, spec):
 class UserConvergence:
     """One user through its facets. read() and plan() never write; apply() returns the Outcome."""
 
-    def __init__(self, context, spec, current, label=""):
+    def __init__(self, context, spec, current, label="", active_user_named=None):
         self.context = context
         self.spec = spec
         self.current = current
         self.label = label          # prefix of option names in messages ("users[3].")
+        self.active_user_named = active_user_named   # upn -> active user, from a listing read already (bulk), or None
         self.facets = facets_after_the_profile(spec)
         self.currents = {}
         self.plans = {}
@@ -93,7 +94,7 @@ class UserConvergence:
 
     def plan(self):
         try:
-            PROFILE.plan(self.spec, self.current)
+            PROFILE.plan(self.spec, self.current, self.active_user_named)
         except UserInputError as error:
             if not self.label:
                 raise

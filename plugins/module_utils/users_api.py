@@ -14,6 +14,7 @@ import json
 
 from ansible_collections.partnercenter.csp.plugins.module_utils.api_client import CustomerEndpoints
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import active_user_named, deleted_user_named
 
 # The largest page the service is known to take (the recorded deleted-users call used it).
 PAGE_SIZE = 500
@@ -63,18 +64,17 @@ class UsersApi(CustomerEndpoints):
                 return user
         return None
 
-    def find_by_upn(self, upn):
-        """The user with this UPN (case-insensitive), active first, then soft-deleted; or None.
+    def find_active_by_upn(self, upn):
+        """The active user with this UPN (case-insensitive), or None; pages to the first match."""
+        return active_user_named(self.list_active(), upn)
 
-        Partner Center has no lookup by UPN, so this pages through the lists and stops at
-        the first match.
+    def find_by_upn(self, upn):
+        """The active user with this UPN (case-insensitive), else the one soft-deleted user that may have had it
+        (user_model.deleted_user_named: listed plain or renamed; two such are refused); or None.
+
+        Partner Center has no lookup by UPN, so this pages through the lists.
         """
-        wanted = upn.lower()
-        for listing in (self.list_active, self.list_deleted):
-            for user in listing():
-                if (user.get("userPrincipalName") or "").lower() == wanted:
-                    return user
-        return None
+        return self.find_active_by_upn(upn) or deleted_user_named(self.list_deleted(), upn)
 
     def create(self, body):
         return self.client.post(self.users_path, body)

@@ -20,6 +20,16 @@ description:
     among the soft-deleted users, because Partner Center cannot look a user up by user principal name.
   - O(state=absent) soft-deletes the user. Partner Center keeps a soft-deleted user for 30 days; during that
     time O(state=present) restores it, then applies the differences.
+  - Entra ID renames a user it soft-deletes (its object ID without hyphens, 32 hex digits, is put in front of the
+    user principal name) and frees the name for a new user at once. By O(user_principal_name), a soft-deleted user is
+    found whether it is listed under its name or under the renamed one, but an active user with that name wins
+    (no restore), and two soft-deleted users that may have had the name are refused before any write. O(user_id)
+    is the sure way to restore a user, since the listed name cannot always tell which user had which name.
+  - A restore gives the user its name back. When another user holds that name meanwhile, Partner Center refuses the
+    restore; the task fails naming both users. (M(partnercenter.csp.partnercenter_customer_users), which lists the active
+    users anyway, refuses such a restore before any write; this module does not list them for a user given by
+    O(user_id), so it reports the service's refusal.)
+    Rename or delete the other user first.
   - With O(licenses) and O(directory_roles) one task describes the whole user. The user is converged first,
     then its licences, then its roles; everything that can be refused (an unknown SKU or role, too few seats,
     licences for a user without a usage location) is refused before the first write.
@@ -29,6 +39,7 @@ options:
     description:
       - The user's object ID (a GUID). When given it identifies the user, and O(user_principal_name) becomes the
         desired user principal name, so the pair renames a user.
+      - The sure way to restore a soft-deleted user, whose listed name may not show the name it had.
       - One of O(user_id) and O(user_principal_name) is required.
     type: str
   user_principal_name:
@@ -265,7 +276,12 @@ user:
       type: str
       sample: 482e2152-4b49-48ec-b715-823365ce3d4c
     user_principal_name:
-      description: The user principal name.
+      description:
+        - The user principal name.
+        - After a restore, the name the user got back (its original name, without the soft delete's prefix).
+        - For a user that stays soft-deleted (O(state=absent) on a soft-deleted user), the name as Partner Center lists
+          it, which may carry the 32 hex digits a soft delete puts in front of the name. Right after this task deleted
+          the user, the name it had (the service's delete answers no body).
       type: str
       sample: ada@contoso.onmicrosoft.com
     display_name:

@@ -24,6 +24,10 @@ options:
     description:
       - Return only the user with this user principal name; matching ignores case.
       - Partner Center cannot look a user up by user principal name, so the module pages through the list.
+      - With O(deleted=true) it returns every soft-deleted user that may have had this name. Entra ID renames a user
+        it soft-deletes (its object ID without hyphens, 32 hex digits, is put in front of the name, and the name is
+        free for a new user), so a soft-deleted user is listed under its name or under the renamed one; both match.
+        Two soft-deleted users may match; their RV(users[].id) tells them apart.
     type: str
   deleted:
     description:
@@ -79,7 +83,10 @@ users:
       type: str
       sample: 482e2152-4b49-48ec-b715-823365ce3d4c
     user_principal_name:
-      description: The user principal name.
+      description:
+        - The user principal name.
+        - For a soft-deleted user, the name as Partner Center lists it, which may carry the 32 hex digits a soft delete
+          puts in front of the name (for example V(482e21524b4948ecb715823365ce3d4cada@contoso.onmicrosoft.com)).
       type: str
       sample: ada@contoso.onmicrosoft.com
     display_name:
@@ -121,7 +128,7 @@ users:
 """
 
 from ansible_collections.partnercenter.csp.plugins.module_utils.ansible_module import PartnerCenterModule
-from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import user_from_api, validate_lookup_options
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import deleted_user_matches, user_from_api, validate_lookup_options
 from ansible_collections.partnercenter.csp.plugins.module_utils.users_api import UsersApi
 
 
@@ -133,6 +140,9 @@ def read_users(api, user_id, user_principal_name, deleted):
     listing = api.list_deleted() if deleted else api.list_active()
     if not (user_id or user_principal_name):
         return list(listing)
+    if user_principal_name and deleted:
+        # Listed plain or renamed (the 32 hex digits of a soft delete in front): every user that may have had the name.
+        return [user for user in listing if deleted_user_matches(user.get("userPrincipalName"), user_principal_name)]
     key, wanted = ("id", user_id) if user_id else ("userPrincipalName", user_principal_name)
     for user in listing:
         if (user.get(key) or "").lower() == wanted.lower():

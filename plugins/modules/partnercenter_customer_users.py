@@ -74,6 +74,9 @@ options:
       state:
         description:
           - V(present) creates, restores and updates; V(absent) soft-deletes an active user.
+          - A soft-deleted user is found by the name it had, listed plain or renamed by its soft delete (the 32 hex
+            digits of its object ID in front); two such users are refused before any write, and O(users[].user_id) is
+            the sure way to restore (see M(partnercenter.csp.partnercenter_customer_user)).
           - With V(absent), O(users[].licenses) and O(users[].directory_roles) are ignored.
         type: str
         choices: [present, absent]
@@ -154,6 +157,9 @@ results:
       description:
         - The user's user principal name (after a rename, the new one). For an item given by ID whose user was not
           found, the ID.
+        - For a user that is soft-deleted after the task, the name it had (the one RV(summary) lists), although
+          RV(results[].user) shows it as Partner Center lists it, possibly with the 32 hex digits of a soft delete in
+          front.
       type: str
       sample: ada@contoso.onmicrosoft.com
     action:
@@ -177,6 +183,7 @@ results:
       description:
         - The user after the task, with the keys of RV(partnercenter.csp.partnercenter_customer_user#module:user);
           never a password.
+        - After a restore it carries the name the user got back; a user left soft-deleted carries its name as listed.
       type: dict
       sample: {"id": "482e2152-4b49-48ec-b715-823365ce3d4c", "user_principal_name": "ada@contoso.onmicrosoft.com", "state": "active"}
     msg:

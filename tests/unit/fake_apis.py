@@ -10,6 +10,8 @@ __metaclass__ = type
 import copy
 import uuid
 
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import active_user_named, deleted_user_named, restored_upn
+
 
 class FakeUsersApi:
     """users_api.UsersApi over a dict, recording every call."""
@@ -42,12 +44,11 @@ class FakeUsersApi:
     def find_deleted_by_id(self, user_id):
         return next((u for u in self.list_deleted() if u["id"] == user_id), None)
 
+    def find_active_by_upn(self, upn):
+        return active_user_named(self.list_active(), upn)
+
     def find_by_upn(self, upn):
-        for listing in (self.list_active, self.list_deleted):
-            for user in listing():
-                if user["userPrincipalName"].lower() == upn.lower():
-                    return user
-        return None
+        return self.find_active_by_upn(upn) or deleted_user_named(self.list_deleted(), upn)
 
     def create(self, body):
         self.calls.append(("create", body))
@@ -65,6 +66,7 @@ class FakeUsersApi:
         user.update((k, v) for k, v in body.items() if k != "attributes")
         if body.get("state") == "active":
             user["softDeletionTime"] = None
+            user["userPrincipalName"] = restored_upn(user["userPrincipalName"])   # a restore gives the name back
         return copy.deepcopy(user)
 
     def reset_password(self, user_id, body):

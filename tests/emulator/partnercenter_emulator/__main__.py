@@ -44,6 +44,11 @@ def parse_args(argv=None):
                         help="added before every Partner Center and Entra ID response")
     parser.add_argument("--clock-offset-days", type=float, default=0.0, metavar="DAYS",
                         help="move the emulator's now (token issue, expiry, the 90-day refusal of refresh tokens) by DAYS")
+    parser.add_argument("--deleted-upn", choices=("renamed", "plain"), default="renamed",
+                        help="how a soft-deleted user is listed: renamed (its id before the name, the name freed; the real "
+                             "service) or plain (the name kept and taken)")
+    parser.add_argument("--restore-licenses", action="store_true",
+                        help="a restore gives back the licences the soft delete released (undocumented either way)")
     args = parser.parse_args(argv)
     if args.rate_limit is not None and args.rate_limit < 0:
         parser.error("--rate-limit must be >= 0")
@@ -77,7 +82,8 @@ def main(argv=None):
     emulator = Emulator(seed_path=args.seed, state_dir=args.state_dir, token_lifetime=args.token_lifetime, port=args.port,
                         device_code_auto_approve=args.device_code_auto_approve, replay_dedup=not args.no_replay_dedup,
                         rate_limit=args.rate_limit, rate_burst=args.rate_burst, latency=args.latency_ms / 1000.0,
-                        rate_limit_scope=args.rate_limit_scope, clock_offset=args.clock_offset_days * 86400)
+                        rate_limit_scope=args.rate_limit_scope, clock_offset=args.clock_offset_days * 86400,
+                        deleted_upn=args.deleted_upn, restore_licenses=args.restore_licenses)
     emulator.start()
     try:
         settings = emulator.settings

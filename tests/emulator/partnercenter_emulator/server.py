@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from . import admin, tls
 from .entra import PC_USER_SCOPE, EntraService, TokenRegistry
 from .partner_center import PartnerCenterService, Route, error as pc_error
-from .store import Store
+from .store import DELETED_UPN_MODES, Store
 from .wire import Request, Response, json_bytes, json_response
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -486,7 +486,7 @@ class Emulator(object):
 
     def __init__(self, seed_path=None, state_dir=None, token_lifetime=3600, port=0, device_code_auto_approve=False,
                  replay_dedup=True, rate_limit=None, rate_burst=None, latency=0.0, chaos=None, rate_limit_scope="partner",
-                 clock_offset=0.0):
+                 clock_offset=0.0, deleted_upn="renamed", restore_licenses=False):
         self.seed_path = os.path.abspath(seed_path or DEFAULT_SEED)
         with open(self.seed_path, "rb") as handle:
             self.seed = json.loads(handle.read().decode("utf-8-sig"))
@@ -501,7 +501,8 @@ class Emulator(object):
         self._initial_auto_approve = bool(device_code_auto_approve)
         self._initial_config = {"replay_dedup": replay_dedup, "rate_limit": rate_limit, "rate_burst": rate_burst,
                                 "rate_limit_scope": rate_limit_scope,
-                                "latency": latency, "chaos": chaos, "clock_offset": clock_offset, "device_code_mfa": True}
+                                "latency": latency, "chaos": chaos, "clock_offset": clock_offset, "device_code_mfa": True,
+                                "deleted_upn": deleted_upn, "restore_licenses": restore_licenses}
         self.log = RequestLog()
         self.faults = FaultTable()
         self.replay = ReplayCache()
@@ -589,7 +590,7 @@ class Emulator(object):
 
     def configure(self, token_lifetime=None, device_code_auto_approve=None, replay_dedup=_UNSET, rate_limit=_UNSET,
                   rate_burst=_UNSET, latency=_UNSET, chaos=_UNSET, rate_limit_scope=_UNSET, clock_offset=_UNSET,
-                  device_code_mfa=_UNSET):
+                  device_code_mfa=_UNSET, deleted_upn=_UNSET, restore_licenses=_UNSET):
         """Change settings (all validated before any changes); returns the current settings.
 
         token_lifetime and device_code_auto_approve: None leaves them. The others: not given leaves
@@ -610,6 +611,10 @@ class Emulator(object):
             raise ValueError("clock_offset must be a number of seconds")
         if device_code_mfa is not _UNSET and not isinstance(device_code_mfa, bool):
             raise ValueError("device_code_mfa must be true or false")
+        if deleted_upn is not _UNSET and deleted_upn not in DELETED_UPN_MODES:
+            raise ValueError("deleted_upn must be one of %s" % ", ".join(DELETED_UPN_MODES))
+        if restore_licenses is not _UNSET and not isinstance(restore_licenses, bool):
+            raise ValueError("restore_licenses must be true or false")
         rate = self.rate_limiter.rate if rate_limit is _UNSET else rate_limit
         burst = self.rate_limiter.burst_setting if rate_burst is _UNSET else rate_burst
         self.rate_limiter.validate(rate, burst)
@@ -632,10 +637,15 @@ class Emulator(object):
             self.tokens.clock_offset = float(clock_offset)
         if device_code_mfa is not _UNSET:
             self.tokens.device_code_mfa = device_code_mfa
+        if deleted_upn is not _UNSET:
+            self.store.deleted_upn = deleted_upn
+        if restore_licenses is not _UNSET:
+            self.store.restore_licenses = restore_licenses
         return {"clock_offset": self.tokens.clock_offset, "device_code_mfa": self.tokens.device_code_mfa,
                 "token_lifetime": self.tokens.token_lifetime, "device_code_auto_approve": self.tokens.device_code_auto_approve,
                 "replay_dedup": self.replay_dedup, "rate_limit": self.rate_limiter.rate, "rate_burst": self.rate_limiter.burst,
-                "rate_limit_scope": self.rate_limiter.scope, "latency": self.latency, "chaos": self.chaos.settings()}
+                "rate_limit_scope": self.rate_limiter.scope, "latency": self.latency, "chaos": self.chaos.settings(),
+                "deleted_upn": self.store.deleted_upn, "restore_licenses": self.store.restore_licenses}
 
     def record_error(self):
         self._errors.append(traceback.format_exc())

@@ -34,6 +34,9 @@ ACTIVE = "active"
 INACTIVE = "inactive"
 CUSTOMERS_LISTING = "customers"
 CUSTOMER_FILTER_FIELDS = {"domain": "Domain", "companyname": "CompanyName"}
+# How a soft-deleted user is listed: "renamed" (Entra ID: the id without hyphens before the name, the name freed;
+# real-service-facts.md section 1) or "plain" (the name kept, and still taken).
+DELETED_UPN_MODES = ("renamed", "plain")
 
 DUPLICATE_UPN = "Another object with the same value for property userPrincipalName already exists."
 WEAK_PASSWORD = ("passwordProfile.password: The specified password does not comply with password complexity requirements. "
@@ -139,7 +142,7 @@ class User(object):
     """One CustomerUser plus the bookkeeping the API never returns."""
 
     __slots__ = ("seq", "cid", "fields", "links", "attributes", "raw", "password_hash", "password_changes",
-                 "force_change_password", "licenses")
+                 "force_change_password", "licenses", "deleted_as")
 
     def __init__(self, seq, cid, fields, links=None, attributes=None, raw=None):
         self.seq = seq
@@ -152,6 +155,7 @@ class User(object):
         self.password_changes = 0
         self.force_change_password = False
         self.licenses = {}   # SKU id (lower) -> excluded service plan ids or None, in assignment order
+        self.deleted_as = None   # while soft-deleted by a DELETE: (original upn, role keys, licences) for the restore
 
     @property
     def id(self):
@@ -255,6 +259,8 @@ class Store(object):
         self._by_seq = {}
         self._seq = 0
         self._member_seq = 0
+        self.deleted_upn = "renamed"        # DELETED_UPN_MODES
+        self.restore_licenses = False       # a restore gives back the licences released by the delete (a guess)
 
     # ---- seeding -------------------------------------------------------------------------
 
@@ -496,6 +502,9 @@ class Store(object):
         with self._lock:
             customer = self._customer(cid)
             user = customer.upns.get(upn.lower()) if upn else customer.users.get(str(uid).lower())
+            if user is None and upn:   # a user renamed by its soft delete, by the name it had (the latest deleted)
+                renamed = [u for u in customer.users.values() if u.deleted_as and u.deleted_as[0].lower() == upn.lower()]
+                user = max(renamed, key=lambda u: u.seq) if renamed else None
             return self._admin_view(user) if user else None
 
     def admin_users(self, cid):
@@ -619,19 +628,43 @@ class Store(object):
             user.fields["state"] = INACTIVE
             user.fields["softDeletionTime"] = now_iso()
             user.touched()
-            # Entra releases a deleted user's licences and role memberships; a restore brings neither back here.
+            # Entra releases a deleted user's licences and role memberships; the restore gives the roles back
+            # (practical365.com) and the licences only with restore_licenses (undocumented).
+            roles = [role.key for role in customer.roles.values() if role.has(user)]
+            user.deleted_as = (user.upn, roles, dict(user.licenses))
             for key in list(user.licenses):
                 self._release(customer, user, customer.skus[key])
             for role in customer.roles.values():
                 role.remove(user)
+            if self.deleted_upn == "renamed":
+                self._rename(customer, user, user.id.replace("-", "") + user.upn)
+
+    def _rename(self, customer, user, upn):
+        del customer.upns[user.upn.lower()]
+        customer.upns[upn.lower()] = user
+        user.fields["userPrincipalName"] = upn
 
     def _restore(self, customer, user):
-        holder = customer.upns.get(user.upn.lower())
+        upn, roles, licenses = user.deleted_as or (user.upn, [], {})
+        holder = customer.upns.get(upn.lower())
         if holder is not None and holder is not user:
             raise _err(DUPLICATE_UPN)
+        if upn != user.upn:
+            self._rename(customer, user, upn)
         self._move(customer, user, ACTIVE)
         user.fields["state"] = ACTIVE
         user.fields.pop("softDeletionTime", None)
+        user.deleted_as = None
+        for key in roles:
+            role = customer.roles.get(key)
+            if role is not None and not role.has(user):
+                self._member_seq += 1
+                role.add(user, self._member_seq)
+        if self.restore_licenses:
+            for key, excluded in licenses.items():   # as Entra tries to: each SKU that still has a seat
+                sku = customer.skus.get(key)
+                if sku is not None and sku.available >= 1:
+                    self._grant(customer, user, sku, excluded)
         user.touched()
         return user.render()
 

@@ -78,12 +78,13 @@ def test_cli_stops_on_sigterm(tmp_path):
 
 def test_cli_rate_limit_latency_and_replay_flags(tmp_path, monkeypatch):
     process = start(tmp_path, "--max-lifetime", "30", "--rate-limit", "0.5", "--rate-burst", "2", "--latency-ms", "150",
-                    "--no-replay-dedup")
+                    "--no-replay-dedup", "--deleted-upn", "plain", "--restore-licenses")
     try:
         settings = wait_ready(process, tmp_path / "ready.json")
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", settings["ca_path"])
         config = requests.get(settings["url"] + "/_emulator/config", timeout=5).json()
         assert (config["rate_limit"], config["rate_burst"], config["latency"], config["replay_dedup"]) == (0.5, 2.0, 0.15, False)
+        assert (config["deleted_upn"], config["restore_licenses"]) == ("plain", True)
         started = time.time()
         statuses = [requests.get(settings["url"] + "/v1/customers", timeout=5).status_code for attempt in range(3)]
         assert statuses == [401, 401, 429]   # a token each for two, then the bucket is empty

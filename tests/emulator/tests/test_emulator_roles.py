@@ -137,14 +137,17 @@ def test_members_page_over_500_with_continuation_tokens(emu, api):
     assert_error(api.call("GET", members_path(api, role, api.empty_customer) + "?seekOperation=Next"), 400, 3000, "MS-ContinuationToken")
 
 
-def test_delete_removes_every_membership_and_restore_brings_none_back(emu, api):
+def test_delete_removes_every_membership_and_restore_gives_them_back(emu, api):
+    # practical365.com: a restored account "regains ... any administrative roles it held prior to deletion".
     for role in (GLOBAL_ADMIN, HELPDESK):
         assert api.call("POST", members_path(api, role), json_body=member_body(JADE)).status_code == 201
     assert emu.store.user_roles(api.customer, JADE) == [GLOBAL_ADMIN, HELPDESK]
     assert api.call("DELETE", api.users_path(user_id=JADE)).status_code == 204
     assert emu.store.user_roles(api.customer, JADE) == [] and emu.store.role_members(api.customer, HELPDESK) == []
     assert api.call("PATCH", api.users_path(user_id=JADE), json_body={"state": "active"}).status_code == 200
-    assert body(api.call("GET", api.users_path(user_id=JADE) + "/directoryroles"))["items"] == []
+    items = body(api.call("GET", api.users_path(user_id=JADE) + "/directoryroles"))["items"]
+    assert [item["id"] for item in items] == [GLOBAL_ADMIN, HELPDESK]
+    assert emu.store.role_members(api.customer, HELPDESK) == [JADE]
 
 
 def test_control_endpoints_for_roles(emu, api):

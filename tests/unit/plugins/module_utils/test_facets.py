@@ -295,7 +295,7 @@ def test_a_create_whose_answer_cannot_be_read_and_not_yet_listed_sets_no_licence
     tenant = Tenant()
     created = tenant.users.create
     tenant.users.create = lambda body: (created(body), None)[1]        # made, answered 2xx with an unreadable body
-    tenant.users.find_by_upn = lambda upn: None                        # and the list does not show it yet
+    tenant.users.find_active_by_upn = lambda upn: None                 # and the list does not show it yet
     with pytest.raises(ConvergenceFailure) as caught:
         tenant.run(licenses=dict(add=["SPE_E3"]), **NEW_USER)
     outcome = caught.value.outcome
