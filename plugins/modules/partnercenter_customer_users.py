@@ -74,7 +74,10 @@ options:
       state:
         description:
           - V(present) creates, restores and updates; V(absent) soft-deletes an active user.
-          - With V(absent), O(users[].licenses) and O(users[].directory_roles) are ignored.
+          - With V(absent), O(users[].licenses) and O(users[].directory_roles) may only take away (C(set=[]) or
+            C(remove)); the licences are released first, then the roles, then the user is deleted, as
+            O(partnercenter.csp.partnercenter_customer_user#module:state) describes. C(add) or a non-empty C(set) is
+            refused before any request.
         type: str
         choices: [present, absent]
         default: present
@@ -217,6 +220,14 @@ summary:
       type: list
       elements: str
   sample: {"created": ["ada@contoso.onmicrosoft.com"], "updated": [], "restored": [], "deleted": [], "unchanged": [], "failed": []}
+seats_released:
+  description:
+    - The licences the task took away (in check mode, would take away), counted per SKU part number; each gives a seat
+      back to the customer. Users offboarded with O(users[].state=absent) and a licence release count here, and so do
+      licences removed from users that stay. A licence update whose answer was lost and never settled is not counted.
+  returned: always
+  type: dict
+  sample: {"SPE_E3": 2, "O365_BUSINESS_PREMIUM": 1}
 diff:
   description:
     - With C(--diff), one before/after entry per changed user, headed by its user principal name.
@@ -255,7 +266,7 @@ def main():
     except PartnerCenterError as error:
         module.fail_from_error(error)
 
-    output = dict(changed=batch.changed, results=batch.results, summary=batch.summary)
+    output = dict(changed=batch.changed, results=batch.results, summary=batch.summary, seats_released=batch.seats_released)
     if module._diff:
         output["diff"] = batch.diff
     if batch.failure:
