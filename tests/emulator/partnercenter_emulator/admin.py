@@ -12,7 +12,8 @@ _CHECK_PASSWORD = re.compile(r"^/_emulator/customers/([^/]+)/users/([^/]+)/check
 _CUSTOMER_SKUS = re.compile(r"^/_emulator/customers/([^/]+)/subscribedskus/?$")
 _CUSTOMER_ROLES = re.compile(r"^/_emulator/customers/([^/]+)/directoryroles/?$")
 _ROLE_MEMBERS = re.compile(r"^/_emulator/customers/([^/]+)/directoryroles/([^/]+)/members/?$")
-CONFIG_KEYS = ("token_lifetime", "device_code_auto_approve", "replay_dedup", "rate_limit", "rate_burst", "latency", "chaos")
+CONFIG_KEYS = ("token_lifetime", "device_code_auto_approve", "replay_dedup", "rate_limit", "rate_burst", "latency", "chaos",
+               "deleted_users_keep_licenses")
 GENERATE_CUSTOMER_KEYS = ("count", "prefix", "users_per_customer", "subscribed_skus", "relationship")
 
 

@@ -445,7 +445,7 @@ class Emulator(object):
     """Partner Center customer-user API + Entra ID token endpoint on https://127.0.0.1:PORT."""
 
     def __init__(self, seed_path=None, state_dir=None, token_lifetime=3600, port=0, device_code_auto_approve=False,
-                 replay_dedup=True, rate_limit=None, rate_burst=None, latency=0.0, chaos=None):
+                 replay_dedup=True, rate_limit=None, rate_burst=None, latency=0.0, chaos=None, deleted_users_keep_licenses=True):
         self.seed_path = os.path.abspath(seed_path or DEFAULT_SEED)
         with open(self.seed_path, "rb") as handle:
             self.seed = json.loads(handle.read().decode("utf-8-sig"))
@@ -459,7 +459,7 @@ class Emulator(object):
         self._initial_lifetime = int(token_lifetime)
         self._initial_auto_approve = bool(device_code_auto_approve)
         self._initial_config = {"replay_dedup": replay_dedup, "rate_limit": rate_limit, "rate_burst": rate_burst,
-                                "latency": latency, "chaos": chaos}
+                                "latency": latency, "chaos": chaos, "deleted_users_keep_licenses": deleted_users_keep_licenses}
         self.log = RequestLog()
         self.faults = FaultTable()
         self.replay = ReplayCache()
@@ -545,7 +545,7 @@ class Emulator(object):
         return self.tokens.approve_device_code(user_code)
 
     def configure(self, token_lifetime=None, device_code_auto_approve=None, replay_dedup=_UNSET, rate_limit=_UNSET,
-                  rate_burst=_UNSET, latency=_UNSET, chaos=_UNSET):
+                  rate_burst=_UNSET, latency=_UNSET, chaos=_UNSET, deleted_users_keep_licenses=_UNSET):
         """Change settings (all validated before any changes); returns the current settings.
 
         token_lifetime and device_code_auto_approve: None leaves them. The others: not given leaves
@@ -556,6 +556,8 @@ class Emulator(object):
                 raise ValueError("token_lifetime must be a positive integer of seconds")
         if replay_dedup is not _UNSET and not isinstance(replay_dedup, bool):
             raise ValueError("replay_dedup must be true or false")
+        if deleted_users_keep_licenses is not _UNSET and not isinstance(deleted_users_keep_licenses, bool):
+            raise ValueError("deleted_users_keep_licenses must be true or false")
         if latency is not _UNSET and (not isinstance(latency, (int, float)) or isinstance(latency, bool) or latency < 0):
             raise ValueError("latency must be seconds >= 0")
         rate = self.rate_limiter.rate if rate_limit is _UNSET else rate_limit
@@ -574,9 +576,12 @@ class Emulator(object):
             self.rate_limiter.configure(rate, burst)
         if chaos is not _UNSET:
             self.chaos.configure(chaos)
+        if deleted_users_keep_licenses is not _UNSET:
+            self.store.deleted_users_keep_licenses = deleted_users_keep_licenses
         return {"token_lifetime": self.tokens.token_lifetime, "device_code_auto_approve": self.tokens.device_code_auto_approve,
                 "replay_dedup": self.replay_dedup, "rate_limit": self.rate_limiter.rate, "rate_burst": self.rate_limiter.burst,
-                "latency": self.latency, "chaos": self.chaos.settings()}
+                "latency": self.latency, "chaos": self.chaos.settings(),
+                "deleted_users_keep_licenses": self.store.deleted_users_keep_licenses}
 
     def record_error(self):
         self._errors.append(traceback.format_exc())

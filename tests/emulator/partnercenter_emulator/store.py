@@ -255,6 +255,8 @@ class Store(object):
         self._by_seq = {}
         self._seq = 0
         self._member_seq = 0
+        # A guess (LEDGER.md, "seats of a soft-deleted user"): a soft-deleted user keeps its licences and their seats.
+        self.deleted_users_keep_licenses = True
 
     # ---- seeding -------------------------------------------------------------------------
 
@@ -619,9 +621,11 @@ class Store(object):
             user.fields["state"] = INACTIVE
             user.fields["softDeletionTime"] = now_iso()
             user.touched()
-            # Entra releases a deleted user's licences and role memberships; a restore brings neither back here.
-            for key in list(user.licenses):
-                self._release(customer, user, customer.skus[key])
+            # Entra releases a deleted user's role memberships; a restore brings none back here. Its licences stay
+            # (and keep their seats) unless deleted_users_keep_licenses is off.
+            if not self.deleted_users_keep_licenses:
+                for key in list(user.licenses):
+                    self._release(customer, user, customer.skus[key])
             for role in customer.roles.values():
                 role.remove(user)
 
