@@ -235,8 +235,11 @@ def test_state_absent_in_check_mode_predicts_the_release_and_writes_nothing():
 
 def test_a_failed_delete_after_the_licence_release_reports_the_release():
     user, tenant = offboarded()
-    tenant.users.delete = lambda user_id: (_ for _ in ()).throw(
-        PartnerCenterError("forbidden", status=403, code=900308, description="Insufficient privileges"))
+
+    def forbidden(user_id):
+        raise PartnerCenterError("forbidden", status=403, code=900308, description="Insufficient privileges")
+
+    tenant.users.delete = forbidden
     with pytest.raises(ConvergenceFailure) as caught:
         tenant.run(state="absent", licenses=dict(set=[]))
     outcome = caught.value.outcome

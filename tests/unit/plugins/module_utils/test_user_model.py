@@ -196,7 +196,8 @@ def test_user_options_spec_marks_the_password_no_log():
 @pytest.mark.parametrize("overrides, words", [
     (dict(licenses=dict(add=["SPE_E3"])), "licenses.add cannot be used with state=absent"),
     (dict(licenses=dict(add=[])), "licenses.add cannot be used with state=absent"),
-    (dict(licenses=dict(set=["SPE_E3"])), "licenses.set must be empty ([]) with state=absent: a user being deleted can only give back what it holds, got SPE_E3"),
+    (dict(licenses=dict(set=["SPE_E3"])), "licenses.set must be empty ([]) with state=absent: a user being deleted can only "
+                                          "give back what it holds, got SPE_E3"),
     (dict(directory_roles=dict(add=["User Administrator"])), "directory_roles.add cannot be used with state=absent"),
     (dict(directory_roles=dict(set=["User Administrator"])), "directory_roles.set must be empty"),
 ])
