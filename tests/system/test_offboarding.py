@@ -60,8 +60,7 @@ def operations(result):
 
 
 @pytest.mark.parametrize("keep_licenses", [True, False], ids=["deleted-users-keep-seats", "delete-releases-seats"])
-def test_offboarding_releases_licences_then_roles_then_deletes_and_the_seats_come_back(emulator, run_playbook, tmp_path,
-                                                                                         keep_licenses):
+def test_offboarding_releases_licences_then_roles_then_deletes_and_the_seats_come_back(emulator, run_playbook, tmp_path, keep_licenses):
     emulator.configure(deleted_users_keep_licenses=keep_licenses)
     ids = seed_leavers(emulator, {"leaver": ["SPE_E3", "EMS"], "bulk.leaver": ["SPE_E3"], "plain.leaver": ["SPE_E3"]})
     emulator.store.add_role_member(CONTOSO, USER_ADMIN, upn("leaver"))
