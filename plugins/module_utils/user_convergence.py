@@ -8,7 +8,7 @@ Three phases, so that every refusal comes before the first write (of this user, 
 module of every user): read what each managed facet needs, plan every facet, then apply them in
 a fixed order: the profile (create, restore, update, password), then licences, then directory
 roles; with state=absent, licences, then directory roles, then the delete (a soft-deleted user
-keeps consuming its seats). A failure after a write raises facets.ConvergenceFailure with what was
+may keep consuming its seats). A failure after a write raises facets.ConvergenceFailure with what was
 written.
 """
 

@@ -85,9 +85,9 @@ options:
     description:
       - V(present) creates the user, restores it if it is soft-deleted, and updates the fields that differ.
       - V(absent) soft-deletes an active user; a soft-deleted or missing user is left as it is.
-      - A soft-deleted user keeps its licences, and so keeps consuming their seats, until it is removed for good
-        (30 days). To give the seats back, add O(licenses) with C(set=[]) (or C(remove)) to the V(absent) task; the
-        licences are then released first, then the roles given in O(directory_roles) (C(set=[]) or C(remove)), then the
+      - Partner Center does not document whether a soft-deleted user's licences keep consuming their seats until it is
+        removed for good (30 days). To give the seats back at once, add O(licenses) with C(set=[]) (or C(remove)) to
+        the V(absent) task; the licences are then released first, then the roles given in O(directory_roles) (C(set=[]) or C(remove)), then the
         user is deleted, so a failure half way leaves a user that still exists. C(add) or a non-empty C(set) with
         V(absent) is refused before any request.
       - Partner Center reads and changes the licences and roles of active users only, so for a user that is soft-deleted
@@ -222,7 +222,7 @@ EXAMPLES = r"""
         directory_roles:
           set: []
 
-    - name: Soft-delete a user (restorable for 30 days; it keeps its licences and their seats)
+    - name: Soft-delete a user (restorable for 30 days; its licences are not touched)
       partnercenter.csp.partnercenter_customer_user:
         customer_id: 46a62ece-10ad-42e5-b3f1-b2ed53e6fc08
         user_principal_name: ada@contoso.onmicrosoft.com
