@@ -5,7 +5,7 @@
 demo:  ## onboard demo users into the bundled Partner Center emulator (twice: create, then no change); any Python >= 3.10
 	tools/demo.sh
 
-test:  ## the whole suite: sanity (oldest and newest ansible-core), units, integration, system, lint, docs, build
+test:  ## the whole suite: sanity and units (ansible-core 2.16, 2.18, 2.20, 2.21), integration, system, lint, docs, build
 	tools/test.sh
 
 # make emulator [SEED=my-seed.json] [PORT=8443] [EMULATOR_ARGS="--rate-limit 20 --latency-ms 100"]

@@ -12,6 +12,9 @@ BUILD_DIR=${PARTNERCENTER_BUILD_DIR:-$ROOT/.build}
 # meta/runtime.yml admits (2.16) runs on 3.11, the machine's default.
 NEWEST_CORE='ansible-core>=2.21,<2.22'
 OLDEST_CORE='ansible-core>=2.16,<2.17'
+# The lines between that Red Hat's partner certification tests collections on (2.16, 2.18, 2.20);
+# sanity and units only. 2.20 needs Python 3.12+; 2.18 runs on 3.12 too, so no new Python is needed.
+CERTIFIED_CORES=(2.18 2.20)
 
 # The demo and `make emulator` run on any Python >= 3.10, newest first, with the newest
 # ansible-core pip offers for it (2.17 on 3.10, 2.19 on 3.11, 2.21 on 3.12 and later).
@@ -20,6 +23,8 @@ DEMO_CORE='ansible-core>=2.16'
 
 MAIN_VENV=$VENV_DIR/main
 OLDEST_VENV=$VENV_DIR/core-2.16
+# the venv of each certified line: .venv/core-2.18, .venv/core-2.20
+certified_venv() { echo "$VENV_DIR/core-$1"; }
 DEMO_VENV=$VENV_DIR/demo
 
 python_candidates() {
@@ -50,7 +55,7 @@ can_make_venv() {
 python_need() {
     # what in the test suite needs Python $1
     case $1 in
-        3.12) echo "for .venv/main (the newest ansible-core, 2.21), which every step but sanity-oldest and units-oldest uses" ;;
+        3.12) echo "for .venv/main (the newest ansible-core, 2.21), which every step but sanity-oldest and units-oldest uses, and for .venv/core-2.18 and .venv/core-2.20 (steps sanity-2.18, units-2.18, sanity-2.20, units-2.20)" ;;
         3.11) echo "for .venv/core-2.16 (the oldest supported ansible-core, 2.16), which steps sanity-oldest and units-oldest use" ;;
         3.8) echo "for step units-oldest (unit tests on Python 3.8, the oldest the modules support)" ;;
     esac

@@ -5,7 +5,9 @@
 #                    the collection's requirements and the emulator's (make demo, make emulator)
 #   .venv/main       Python 3.12, newest ansible-core, the collection's and the tools' deps
 #   .venv/core-2.16  Python 3.11, oldest supported ansible-core, for sanity and units
-# Usage: tools/setup.sh [demo|main|all]   (all = main and core-2.16, what the test suite uses)
+#   .venv/core-2.18, .venv/core-2.20  Python 3.12, the other lines Red Hat's certification tests on,
+#                    for sanity and units
+# Usage: tools/setup.sh [demo|main|all]   (all = main, core-2.16, core-2.18 and core-2.20, what the test suite uses)
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 what=${1:-all}
@@ -49,6 +51,10 @@ case $what in
         if [ "$what" = all ]; then
             python=$(find_python 3.11)
             make_venv "$OLDEST_VENV" "$python" "$OLDEST_CORE" -r "$ROOT/tests/unit/requirements.txt" pytest pytest-xdist
+            python=$(find_python 3.12)
+            for core in "${CERTIFIED_CORES[@]}"; do
+                make_venv "$(certified_venv "$core")" "$python" "ansible-core==$core.*" -r "$ROOT/tests/unit/requirements.txt" pytest pytest-xdist
+            done
         fi
         ;;
     *)

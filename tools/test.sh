@@ -5,11 +5,13 @@
 set -uo pipefail
 source "$(dirname "$0")/env.sh"
 
-STEPS=(emulator sanity-newest sanity-oldest units-newest units-oldest integration system lint docs build)
+STEPS=(emulator sanity-newest sanity-oldest sanity-2.18 sanity-2.20 units-newest units-oldest units-2.18 units-2.20
+       integration system lint docs build)
 [ $# -gt 0 ] && STEPS=("$@")
 
-# Pre-flight, before anything long: every Python the run needs (setup.sh all makes .venv/main with
-# 3.12 and .venv/core-2.16 with 3.11; units-oldest also runs on 3.8). One line per missing one.
+# Pre-flight, before anything long: every Python the run needs (setup.sh all makes .venv/main,
+# .venv/core-2.18 and .venv/core-2.20 with 3.12 and .venv/core-2.16 with 3.11; units-oldest also
+# runs on 3.8). One line per missing one.
 needed_pythons=(3.12 3.11)
 [[ " ${STEPS[*]} " == *" units-oldest "* ]] && needed_pythons+=(3.8)
 check_pythons "${needed_pythons[@]}" || exit 1
@@ -52,6 +54,9 @@ sanity() {
 }
 step_sanity-newest() { sanity "$MAIN_VENV"; }
 step_sanity-oldest() { sanity "$OLDEST_VENV"; }
+# 2.18 and 2.20: the other lines Red Hat's partner certification runs sanity and units on
+step_sanity-2.18() { sanity "$(certified_venv 2.18)"; }
+step_sanity-2.20() { sanity "$(certified_venv 2.20)"; }
 
 units() {
     # units VENV PYTHON...: ansible-test units with that venv's ansible-core, once per Python version
@@ -64,6 +69,8 @@ units() {
 step_units-newest() { units "$MAIN_VENV" 3.12; }
 # 3.8: the oldest Python the modules support on a managed node (tests/config.yml)
 step_units-oldest() { units "$OLDEST_VENV" 3.8 3.11; }
+step_units-2.18() { units "$(certified_venv 2.18)" 3.12; }
+step_units-2.20() { units "$(certified_venv 2.20)" 3.12; }
 
 step_integration() {
     (cd "$STAGED" && in_venv "$MAIN_VENV" tests/integration/run.sh)

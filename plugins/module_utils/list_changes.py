@@ -42,6 +42,18 @@ def validate_list_option(name, value):
         raise UserInputError("%s: %s is in both add and remove" % (name, ", ".join(sorted(both))))
 
 
+def validate_release(name, value):
+    """With state=absent a list option may only take away (remove, or set: []): refuse add or a non-empty set."""
+    if not is_managed(value):
+        return
+    if value.get("add") is not None:
+        raise UserInputError("%s.add cannot be used with state=absent: a user being deleted can only give back what it "
+                             "holds (remove, or set: [])" % name)
+    if value.get("set"):
+        raise UserInputError("%s.set must be empty ([]) with state=absent: a user being deleted can only give back what it "
+                             "holds, got %s" % (name, ", ".join(value["set"])))
+
+
 def plan_list(current, add=None, remove=None, set_=None):
     """(final, to_add, to_remove), each a frozenset of ids, from the current ids and the resolved add/remove/set ids."""
     current = frozenset(current)

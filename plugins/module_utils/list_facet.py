@@ -49,7 +49,7 @@ class ListFacet:
     noun = None
 
     def managed(self, spec):
-        return spec.state == "present" and is_managed(getattr(spec, self.name))
+        return is_managed(getattr(spec, self.name))
 
     def label(self, item):
         raise NotImplementedError

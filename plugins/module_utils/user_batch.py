@@ -138,12 +138,26 @@ def summarize(outcomes, results):
     return summary
 
 
+def seats_released(outcomes):
+    """{SKU part number: licences taken away} by the writes made (in check mode, that would be made), each a seat given
+    back to the customer; a write left uncertain is not counted."""
+    released = {}
+    for outcome in outcomes:
+        for record in outcome.writes:
+            if record.operation == "update_licenses" and not record.uncertain:
+                for part_number in record.detail.get("removed") or ():
+                    released[part_number] = released.get(part_number, 0) + 1
+    return released
+
+
 class BatchResult:
-    """results (one per item, in order), summary, changed, the diff list, and the failure message (None when all passed)."""
+    """results (one per item, in order), summary, changed, seats_released, the diff list, and the failure message
+    (None when all passed)."""
 
     def __init__(self, convergences, outcomes, errors):
         self.results = [item_result(c, o, e) for c, o, e in zip(convergences, outcomes, errors)]
         self.summary = summarize(outcomes, self.results)
+        self.seats_released = seats_released(outcomes)
         self.changed = any(result["changed"] for result in self.results)
         self.diff = [dict(outcome.diff(), before_header=result["user_principal_name"], after_header=result["user_principal_name"])
                      for outcome, result in zip(outcomes, self.results) if outcome.changed]

@@ -6,8 +6,10 @@
 
 Three phases, so that every refusal comes before the first write (of this user, and in the bulk
 module of every user): read what each managed facet needs, plan every facet, then apply them in
-a fixed order: the profile (create, restore, update, password, delete), then licences, then
-directory roles. A failure after a write raises facets.ConvergenceFailure with what was written.
+a fixed order: the profile (create, restore, update, password), then licences, then directory
+roles; with state=absent, licences, then directory roles, then the delete (a soft-deleted user
+may keep consuming its seats). A failure after a write raises facets.ConvergenceFailure with what was
+written.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -22,13 +24,17 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.user_model impor
 PROFILE = ProfileFacet()
 
 
-def facets_after_the_profile(spec):
-    """The facets the spec manages after the profile, in the order they are applied (licences, then roles).
+def list_facets(spec, current):
+    """The list facets (licences, then roles) the spec manages, in the order they are applied: after the profile with
+    state=present; before the delete with state=absent, and then only for an active user (Partner Center reads and
+    changes the licences and roles of active users only).
 
     Imported only when a task manages them, so a task that does not pays nothing for them (a module
     compiles every module_utils file it imports on each run).
     """
-    if spec.state != "present" or not any(is_managed(getattr(spec, name)) for name in LIST_OPTIONS):
+    if not any(is_managed(getattr(spec, name)) for name in LIST_OPTIONS):
+        return []
+    if spec.state == "absent" and (current or {}).get("state") != "active":
         return []
     from ansible_collections.partnercenter.csp.plugins.module_utils.license_facet import LicenseFacet
     from ansible_collections.partnercenter.csp.plugins.module_utils.role_facet import RoleFacet
@@ -83,7 +89,7 @@ class UserConvergence:
         self.current = current
         self.label = label          # prefix of option names in messages ("users[3].")
         self.active_user_named = active_user_named   # upn -> active user, from a listing read already (bulk), or None
-        self.facets = facets_after_the_profile(spec)
+        self.facets = list_facets(spec, current)
         self.currents = {}
         self.plans = {}
 
@@ -110,19 +116,26 @@ class UserConvergence:
         facets_before = dict((facet.name, facet.describe(self.currents.get(facet.name))) for facet in self.facets)
         state = UserState(before, facets_before)
         try:
-            PROFILE.apply(self.context, writer, self.spec, self.current, state)
-            if self.facets and not check_mode and not (state.user or {}).get("id"):
-                # A create answered 2xx with a body that cannot be read, and the user list does not show the user yet.
-                raise PartnerCenterError("The user was created, but Partner Center's answer could not be read and the user "
-                                         "list does not show it yet, so its id is unknown and its licences and directory "
-                                         "roles were not set. Run the task again to set them.")
-            for facet in self.facets:
-                facet.apply(self.context, writer, self.plans[facet.name], state)
+            if self.spec.state == "absent":
+                self._apply_facets(writer, state)   # release the seats and roles first: the delete keeps them
+                PROFILE.apply(self.context, writer, self.spec, self.current, state)
+            else:
+                PROFILE.apply(self.context, writer, self.spec, self.current, state)
+                if self.facets and not check_mode and not (state.user or {}).get("id"):
+                    # A create answered 2xx with a body that cannot be read, and the user list does not show the user yet.
+                    raise PartnerCenterError("The user was created, but Partner Center's answer could not be read and the user "
+                                             "list does not show it yet, so its id is unknown and its licences and directory "
+                                             "roles were not set. Run the task again to set them.")
+                self._apply_facets(writer, state)
         except PartnerCenterError as error:
             outcome = Outcome(before, state.user, writer.writes, state.password_set, facets_before, state.facets, failure=error,
                               warnings=state.warnings)
             raise ConvergenceFailure(error, outcome, self.spec.label)
         return Outcome(before, state.user, writer.writes, state.password_set, facets_before, state.facets, warnings=state.warnings)
+
+    def _apply_facets(self, writer, state):
+        for facet in self.facets:
+            facet.apply(self.context, writer, self.plans[facet.name], state)
 
 
 def converge(context, spec, current, check_mode):

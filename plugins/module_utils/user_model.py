@@ -14,7 +14,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import UserInputError
-from ansible_collections.partnercenter.csp.plugins.module_utils.list_changes import list_option_spec, validate_list_option
+from ansible_collections.partnercenter.csp.plugins.module_utils.list_changes import list_option_spec, validate_list_option, validate_release
 from ansible_collections.partnercenter.csp.plugins.module_utils.user_fields import (
     CASEFOLD,
     RETURNED_AFTER,
@@ -123,6 +123,8 @@ def validate_user_options(params, prefix=""):
             raise UserInputError("password does not meet the password policy (%s): it %s" % (PASSWORD_POLICY, problem))
     for name in LIST_OPTIONS:
         validate_list_option(prefix + name, params.get(name))
+        if params.get("state") == "absent":
+            validate_release(prefix + name, params.get(name))
 
 
 def desired_fields(params):

@@ -19,7 +19,8 @@ description:
     active user has that ID), or by O(user_principal_name) across every page of the customer's user list and then
     among the soft-deleted users, because Partner Center cannot look a user up by user principal name.
   - O(state=absent) soft-deletes the user. Partner Center keeps a soft-deleted user for 30 days; during that
-    time O(state=present) restores it, then applies the differences.
+    time O(state=present) restores it, then applies the differences. With O(licenses) and O(directory_roles) given as
+    C(set=[]) or C(remove), O(state=absent) first takes the user's licences (and so their seats) and roles away.
   - Entra ID renames a user it soft-deletes (its object ID without hyphens, 32 hex digits, is put in front of the
     user principal name) and frees the name for a new user at once. By O(user_principal_name), a soft-deleted user is
     found whether it is listed under its name or under the renamed one, but an active user with that name wins
@@ -31,8 +32,9 @@ description:
     O(user_id), so it reports the service's refusal.)
     Rename or delete the other user first.
   - With O(licenses) and O(directory_roles) one task describes the whole user. The user is converged first,
-    then its licences, then its roles; everything that can be refused (an unknown SKU or role, too few seats,
-    licences for a user without a usage location) is refused before the first write.
+    then its licences, then its roles (with O(state=absent), the licences, the roles, then the delete); everything
+    that can be refused (an unknown SKU or role, too few seats, licences for a user without a usage location) is
+    refused before the first write.
   - A task that wrote anything reports C(changed), also when it fails half way; RV(writes) lists what it wrote.
 options:
   user_id:
@@ -93,9 +95,14 @@ options:
   state:
     description:
       - V(present) creates the user, restores it if it is soft-deleted, and updates the fields that differ.
-      - V(absent) soft-deletes an active user; a soft-deleted or missing user is left as it is. O(licenses) and
-        O(directory_roles) are then ignored; to take them away first, run the task
-        with an empty O(licenses.set) and O(directory_roles.set) before the one with O(state=absent).
+      - V(absent) soft-deletes an active user; a soft-deleted or missing user is left as it is.
+      - Partner Center does not document whether a soft-deleted user's licences keep consuming their seats until it is
+        removed for good (30 days). To give the seats back at once, add O(licenses) with C(set=[]) (or C(remove)) to
+        the V(absent) task; the licences are then released first, then the roles given in O(directory_roles) (C(set=[]) or C(remove)), then the
+        user is deleted, so a failure half way leaves a user that still exists. C(add) or a non-empty C(set) with
+        V(absent) is refused before any request.
+      - Partner Center reads and changes the licences and roles of active users only, so for a user that is soft-deleted
+        already O(licenses) and O(directory_roles) are not read or written; restore it (V(present)) to release them.
     type: str
     choices: [present, absent]
     default: present
@@ -219,16 +226,17 @@ EXAMPLES = r"""
         licenses:
           set: [O365_BUSINESS_PREMIUM]
 
-    - name: Offboard, step 1 - take every licence and role away
+    - name: Offboard a leaver - release every licence (its seats) and role, then soft-delete it
       partnercenter.csp.partnercenter_customer_user:
         customer_id: 46a62ece-10ad-42e5-b3f1-b2ed53e6fc08
         user_principal_name: former.employee@contoso.onmicrosoft.com
+        state: absent
         licenses:
           set: []
         directory_roles:
           set: []
 
-    - name: Soft-delete a user (restorable for 30 days)
+    - name: Soft-delete a user (restorable for 30 days; its licences are not touched)
       partnercenter.csp.partnercenter_customer_user:
         customer_id: 46a62ece-10ad-42e5-b3f1-b2ed53e6fc08
         user_principal_name: ada@contoso.onmicrosoft.com

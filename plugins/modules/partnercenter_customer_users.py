@@ -77,7 +77,10 @@ options:
           - A soft-deleted user is found by the name it had, listed plain or renamed by its soft delete (the 32 hex
             digits of its object ID in front); two such users are refused before any write, and O(users[].user_id) is
             the sure way to restore (see M(partnercenter.csp.partnercenter_customer_user)).
-          - With V(absent), O(users[].licenses) and O(users[].directory_roles) are ignored.
+          - With V(absent), O(users[].licenses) and O(users[].directory_roles) may only take away (C(set=[]) or
+            C(remove)); the licences are released first, then the roles, then the user is deleted, as
+            O(partnercenter.csp.partnercenter_customer_user#module:state) describes. C(add) or a non-empty C(set) is
+            refused before any request.
         type: str
         choices: [present, absent]
         default: present
@@ -232,6 +235,14 @@ summary:
       type: list
       elements: str
   sample: {"created": ["ada@contoso.onmicrosoft.com"], "updated": [], "restored": [], "deleted": [], "unchanged": [], "failed": []}
+seats_released:
+  description:
+    - The licences the task took away (in check mode, would take away), counted per SKU part number; each gives a seat
+      back to the customer. Users offboarded with O(users[].state=absent) and a licence release count here, and so do
+      licences removed from users that stay. A licence update whose answer was lost and never settled is not counted.
+  returned: always
+  type: dict
+  sample: {"SPE_E3": 2, "O365_BUSINESS_PREMIUM": 1}
 diff:
   description:
     - With C(--diff), one before/after entry per changed user, headed by its user principal name.
@@ -273,7 +284,7 @@ def main():
     for result in batch.results:
         for warning in result.get("warnings") or ():
             module.warn(warning)
-    output = dict(changed=batch.changed, results=batch.results, summary=batch.summary)
+    output = dict(changed=batch.changed, results=batch.results, summary=batch.summary, seats_released=batch.seats_released)
     if module._diff:
         output["diff"] = batch.diff
     if batch.failure:

@@ -5,7 +5,8 @@
 before the name) and frees the name. Every module finds a soft-deleted user by the name it had, whether listed renamed
 (the emulator's default, as the real service) or plain (deleted_upn: plain); two such users are refused before any
 write; a restore whose name an active user holds is refused naming both users; the licence behaviour of a restore
-(undocumented) is run both ways (restore_licenses).
+(undocumented) is run every way: kept while deleted, released and not given back, released and given back
+(deleted_users_keep_licenses, restore_licenses).
 
 Each test is one ansible-playbook run of several steps (tests/system/steps_playbook.py), held against the emulator's
 request log and store.
@@ -175,10 +176,12 @@ def test_a_restore_whose_name_is_taken_is_refused_naming_both_users(emulator, ru
     assert store.find_user(CONTOSO, uid=gone)["state"] == "inactive" and store.find_user(CONTOSO, uid=holder)["state"] == "active"
 
 
-@pytest.mark.parametrize("restore_licenses", [False, True])
+@pytest.mark.parametrize("keep_licenses, restore_licenses", [(True, False), (False, False), (False, True)],
+                         ids=["kept-while-deleted", "released-not-given-back", "released-given-back"])
 def test_a_restore_with_licences_and_roles_converges_whether_licences_come_back_or_not(
-        emulator, run_playbook, tmp_path, restore_licenses):
-    emulator.configure(restore_licenses=restore_licenses)
+        emulator, run_playbook, tmp_path, keep_licenses, restore_licenses):
+    emulator.configure(deleted_users_keep_licenses=keep_licenses, restore_licenses=restore_licenses)
+    come_back = keep_licenses or restore_licenses
     store = emulator.store
     kept = deleted_user(store, "kurt", licenses=["SPE_E3"], roles=[HELPDESK])
     swapped = deleted_user(store, "lena", licenses=["SPE_E3"], roles=[HELPDESK])
@@ -198,13 +201,13 @@ def test_a_restore_with_licences_and_roles_converges_whether_licences_come_back_
     assert first["user"]["licenses"] == ["SPE_E3"]
     assert first["user"]["directory_roles"] == ["Helpdesk Administrator", "User Administrator"]   # its role came back
     licence_writes = [w for w in first["writes"] if w["operation"] == "update_licenses"]
-    assert len(licence_writes) == (0 if restore_licenses else 1)
+    assert len(licence_writes) == (0 if come_back else 1)
     assert store.user_licenses(CONTOSO, kept) == [SPE_E3]
     assert sorted(store.user_roles(CONTOSO, kept)) == sorted([USER_ADMIN, HELPDESK])
     item = bulk["results"][0]
     assert item["action"] == "restored" and item["user"]["licenses"] == ["EMS"], bulk
     assert store.user_licenses(CONTOSO, swapped) == [EMS]
-    assert [w["removed"] for w in item["writes"] if w["operation"] == "update_licenses"] == [["SPE_E3"] if restore_licenses else []]
+    assert [w["removed"] for w in item["writes"] if w["operation"] == "update_licenses"] == [["SPE_E3"] if come_back else []]
     assert not again["changed"] and step_writes(log, marks, 2) == []
     seats = dict((s["productSku"]["id"], s["consumedUnits"]) for s in store.subscribed_skus(CONTOSO))
     assert seats[SPE_E3] == 1 and seats[EMS] == 1

@@ -13,7 +13,7 @@ _CUSTOMER_SKUS = re.compile(r"^/_emulator/customers/([^/]+)/subscribedskus/?$")
 _CUSTOMER_ROLES = re.compile(r"^/_emulator/customers/([^/]+)/directoryroles/?$")
 _ROLE_MEMBERS = re.compile(r"^/_emulator/customers/([^/]+)/directoryroles/([^/]+)/members/?$")
 CONFIG_KEYS = ("token_lifetime", "device_code_auto_approve", "replay_dedup", "rate_limit", "rate_burst", "rate_limit_scope", "latency",
-               "chaos", "clock_offset", "device_code_mfa", "deleted_upn", "restore_licenses")
+               "chaos", "clock_offset", "device_code_mfa", "deleted_upn", "restore_licenses", "deleted_users_keep_licenses")
 GENERATE_CUSTOMER_KEYS = ("count", "prefix", "users_per_customer", "subscribed_skus", "relationship")
 
 

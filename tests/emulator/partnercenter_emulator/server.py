@@ -486,7 +486,7 @@ class Emulator(object):
 
     def __init__(self, seed_path=None, state_dir=None, token_lifetime=3600, port=0, device_code_auto_approve=False,
                  replay_dedup=True, rate_limit=None, rate_burst=None, latency=0.0, chaos=None, rate_limit_scope="partner",
-                 clock_offset=0.0, deleted_upn="renamed", restore_licenses=False):
+                 clock_offset=0.0, deleted_upn="renamed", restore_licenses=False, deleted_users_keep_licenses=True):
         self.seed_path = os.path.abspath(seed_path or DEFAULT_SEED)
         with open(self.seed_path, "rb") as handle:
             self.seed = json.loads(handle.read().decode("utf-8-sig"))
@@ -502,7 +502,8 @@ class Emulator(object):
         self._initial_config = {"replay_dedup": replay_dedup, "rate_limit": rate_limit, "rate_burst": rate_burst,
                                 "rate_limit_scope": rate_limit_scope,
                                 "latency": latency, "chaos": chaos, "clock_offset": clock_offset, "device_code_mfa": True,
-                                "deleted_upn": deleted_upn, "restore_licenses": restore_licenses}
+                                "deleted_upn": deleted_upn, "restore_licenses": restore_licenses,
+                                "deleted_users_keep_licenses": deleted_users_keep_licenses}
         self.log = RequestLog()
         self.faults = FaultTable()
         self.replay = ReplayCache()
@@ -590,7 +591,7 @@ class Emulator(object):
 
     def configure(self, token_lifetime=None, device_code_auto_approve=None, replay_dedup=_UNSET, rate_limit=_UNSET,
                   rate_burst=_UNSET, latency=_UNSET, chaos=_UNSET, rate_limit_scope=_UNSET, clock_offset=_UNSET,
-                  device_code_mfa=_UNSET, deleted_upn=_UNSET, restore_licenses=_UNSET):
+                  device_code_mfa=_UNSET, deleted_upn=_UNSET, restore_licenses=_UNSET, deleted_users_keep_licenses=_UNSET):
         """Change settings (all validated before any changes); returns the current settings.
 
         token_lifetime and device_code_auto_approve: None leaves them. The others: not given leaves
@@ -605,6 +606,8 @@ class Emulator(object):
                 raise ValueError("token_lifetime must be a positive integer of seconds")
         if replay_dedup is not _UNSET and not isinstance(replay_dedup, bool):
             raise ValueError("replay_dedup must be true or false")
+        if deleted_users_keep_licenses is not _UNSET and not isinstance(deleted_users_keep_licenses, bool):
+            raise ValueError("deleted_users_keep_licenses must be true or false")
         if latency is not _UNSET and (not isinstance(latency, (int, float)) or isinstance(latency, bool) or latency < 0):
             raise ValueError("latency must be seconds >= 0")
         if clock_offset is not _UNSET and (not isinstance(clock_offset, (int, float)) or isinstance(clock_offset, bool)):
@@ -641,11 +644,14 @@ class Emulator(object):
             self.store.deleted_upn = deleted_upn
         if restore_licenses is not _UNSET:
             self.store.restore_licenses = restore_licenses
+        if deleted_users_keep_licenses is not _UNSET:
+            self.store.deleted_users_keep_licenses = deleted_users_keep_licenses
         return {"clock_offset": self.tokens.clock_offset, "device_code_mfa": self.tokens.device_code_mfa,
                 "token_lifetime": self.tokens.token_lifetime, "device_code_auto_approve": self.tokens.device_code_auto_approve,
                 "replay_dedup": self.replay_dedup, "rate_limit": self.rate_limiter.rate, "rate_burst": self.rate_limiter.burst,
                 "rate_limit_scope": self.rate_limiter.scope, "latency": self.latency, "chaos": self.chaos.settings(),
-                "deleted_upn": self.store.deleted_upn, "restore_licenses": self.store.restore_licenses}
+                "deleted_upn": self.store.deleted_upn, "restore_licenses": self.store.restore_licenses,
+                "deleted_users_keep_licenses": self.store.deleted_users_keep_licenses}
 
     def record_error(self):
         self._errors.append(traceback.format_exc())

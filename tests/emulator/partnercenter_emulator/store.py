@@ -260,7 +260,10 @@ class Store(object):
         self._seq = 0
         self._member_seq = 0
         self.deleted_upn = "renamed"        # DELETED_UPN_MODES
-        self.restore_licenses = False       # a restore gives back the licences released by the delete (a guess)
+        # Guesses (LEDGER.md, "seats of a soft-deleted user"): a soft-deleted user keeps its licences and their seats;
+        # with deleted_users_keep_licenses off the delete releases them, and restore_licenses gives them back.
+        self.deleted_users_keep_licenses = True
+        self.restore_licenses = False
 
     # ---- seeding -------------------------------------------------------------------------
 
@@ -628,12 +631,14 @@ class Store(object):
             user.fields["state"] = INACTIVE
             user.fields["softDeletionTime"] = now_iso()
             user.touched()
-            # Entra releases a deleted user's licences and role memberships; the restore gives the roles back
-            # (practical365.com) and the licences only with restore_licenses (undocumented).
+            # Entra releases a deleted user's role memberships, and the restore gives them back (practical365.com).
+            # Its licences stay with their seats unless deleted_users_keep_licenses is off; then the restore gives
+            # them back only with restore_licenses (both undocumented).
             roles = [role.key for role in customer.roles.values() if role.has(user)]
             user.deleted_as = (user.upn, roles, dict(user.licenses))
-            for key in list(user.licenses):
-                self._release(customer, user, customer.skus[key])
+            if not self.deleted_users_keep_licenses:
+                for key in list(user.licenses):
+                    self._release(customer, user, customer.skus[key])
             for role in customer.roles.values():
                 role.remove(user)
             if self.deleted_upn == "renamed":
@@ -663,7 +668,7 @@ class Store(object):
         if self.restore_licenses:
             for key, excluded in licenses.items():   # as Entra tries to: each SKU that still has a seat
                 sku = customer.skus.get(key)
-                if sku is not None and sku.available >= 1:
+                if key not in user.licenses and sku is not None and sku.available >= 1:
                     self._grant(customer, user, sku, excluded)
         user.touched()
         return user.render()

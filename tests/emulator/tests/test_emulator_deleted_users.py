@@ -83,7 +83,7 @@ def test_the_switches_through_the_control_endpoint_and_their_checks(emu, api):
 
 @pytest.mark.parametrize("restore_licenses", [False, True])
 def test_seats_are_released_on_delete_and_licences_come_back_only_with_the_switch(emu, api, restore_licenses):
-    emu.configure(restore_licenses=restore_licenses)
+    emu.configure(deleted_users_keep_licenses=False, restore_licenses=restore_licenses)
     user_id = body(api.create(UPN, usageLocation="US"))["id"]
     update = {"licensesToAssign": [{"skuId": E3}, {"skuId": EMS}], "attributes": {"objectType": "LicenseUpdate"}}
     assert api.call("POST", api.users_path(user_id=user_id) + "/licenseupdates", json_body=update).status_code == 201

@@ -171,7 +171,18 @@ def test_unknown_and_deleted_users_are_404_60002(api):
     assert_error(api.call("GET", "/customers/00000000-0000-0000-0000-000000000001/subscribedskus"), 404, 60003, "Tenant not found")
 
 
-def test_delete_releases_seats_and_restore_brings_no_licence(emu, api):
+def test_a_soft_deleted_user_keeps_its_licences_and_their_seats_by_default(emu, api):
+    assert emu.configure()["deleted_users_keep_licenses"] is True
+    update(api, JADE, assign=[E3])
+    assert skus(api)[E3]["consumedUnits"] == 1
+    assert api.call("DELETE", api.users_path(user_id=JADE)).status_code == 204
+    assert skus(api)[E3]["consumedUnits"] == 1 and skus(api)[E3]["availableUnits"] == skus(api)[E3]["totalUnits"] - 1
+    assert emu.store.user_licenses(api.customer, JADE) == [E3]
+    assert_error(update(api, JADE, remove=[E3]), 404, 60002, "User object Id is not found")
+
+
+def test_delete_releases_seats_and_restore_brings_no_licence_with_the_switch_off(emu, api):
+    assert api.admin("POST", "/config", {"deleted_users_keep_licenses": False}).json()["deleted_users_keep_licenses"] is False
     update(api, JADE, assign=[E3])
     assert skus(api)[E3]["consumedUnits"] == 1
     assert api.call("DELETE", api.users_path(user_id=JADE)).status_code == 204
@@ -179,6 +190,9 @@ def test_delete_releases_seats_and_restore_brings_no_licence(emu, api):
     assert emu.store.user_licenses(api.customer, JADE) == []
     assert api.call("PATCH", api.users_path(user_id=JADE), json_body={"state": "active"}).status_code == 200
     assert body(api.call("GET", api.users_path(user_id=JADE) + "/licenses"))["items"] == []
+    assert api.admin("POST", "/config", {"deleted_users_keep_licenses": "no"}).status_code == 400
+    emu.reset()
+    assert emu.configure()["deleted_users_keep_licenses"] is True, "reset restores the constructor's value"
 
 
 def test_seeded_licences_and_control_endpoints(emu, api):

@@ -199,11 +199,86 @@ def test_bulk_context_reads_each_named_roles_members_once():
     assert len(tenant.roles.writes) == 2, "the member already had it"
 
 
-def test_state_absent_ignores_licences_and_roles():
+# -- offboarding: state=absent releases licences, then roles, then deletes -------------------------
+
+
+def offboarded(tenant_options=None):
     user = existing()
-    tenant = Tenant([user])
+    tenant = Tenant([user], held={user["id"]: [SPE_E3["id"], MINECRAFT["id"]]}, members={USER_ADMIN["id"]: [user["id"]]},
+                    **(tenant_options or {}))
+    return user, tenant
+
+
+def test_state_absent_releases_the_licences_then_the_roles_then_deletes():
+    user, tenant = offboarded()
     outcome = tenant.run(state="absent", licenses=dict(set=[]), directory_roles=dict(set=[]))
-    assert outcome.action == "deleted" and tenant.reads() == [] and "licenses" not in outcome.user
+    assert outcome.action == "deleted" and outcome.changed
+    assert [record.operation for record in outcome.writes] == ["update_licenses", "update_licenses", "remove_role", "delete"]
+    assert tenant.licenses.writes == [("update", user["id"], [], [SPE_E3["id"]]), ("update", user["id"], [], [MINECRAFT["id"]])]
+    assert tenant.roles.writes == [("remove_member", USER_ADMIN["id"], user["id"])]
+    assert tenant.users.writes == [("delete", user["id"])]
+    assert outcome.user["state"] == "inactive" and outcome.user["licenses"] == [] and outcome.user["directory_roles"] == []
+    diff = outcome.diff()
+    assert diff["before"]["licenses"] == ["CFQ7TTC0K5DR/0002", "SPE_E3"] and diff["after"]["licenses"] == []
+    assert diff["before"]["directory_roles"] == ["User Administrator"] and diff["after"]["directory_roles"] == []
+    assert diff["before"]["state"] == "active" and diff["after"]["state"] == "inactive"
+
+
+def test_state_absent_in_check_mode_predicts_the_release_and_writes_nothing():
+    user, tenant = offboarded()
+    outcome = tenant.run(check_mode=True, state="absent", licenses=dict(remove=["SPE_E3"]))
+    assert outcome.action == "deleted"
+    assert [record.to_result() for record in outcome.writes] == [
+        dict(operation="update_licenses", license_group="group1", assigned=[], removed=["SPE_E3"]), dict(operation="delete")]
+    assert tenant.licenses.writes == [] and tenant.users.writes == []
+    assert outcome.diff()["after"]["licenses"] == ["CFQ7TTC0K5DR/0002"]
+
+
+def test_a_failed_delete_after_the_licence_release_reports_the_release():
+    user, tenant = offboarded()
+
+    def forbidden(user_id):
+        raise PartnerCenterError("forbidden", status=403, code=900308, description="Insufficient privileges")
+
+    tenant.users.delete = forbidden
+    with pytest.raises(ConvergenceFailure) as caught:
+        tenant.run(state="absent", licenses=dict(set=[]))
+    outcome = caught.value.outcome
+    assert outcome.action == "failed" and outcome.changed and outcome.done == ["updated"]
+    assert [record.operation for record in outcome.writes] == ["update_licenses", "update_licenses"]
+    assert outcome.user["state"] == "active" and outcome.user["licenses"] == []
+    assert "update licenses (group1); update licenses (group2) were written before this failed" in str(caught.value)
+
+
+def test_a_failed_licence_release_stops_before_the_roles_and_the_delete():
+    user, tenant = offboarded()
+    tenant.licenses.update_error = PartnerCenterError("forbidden", status=403, code=900308, description="Insufficient privileges")
+    with pytest.raises(ConvergenceFailure) as caught:
+        tenant.run(state="absent", licenses=dict(set=[]), directory_roles=dict(set=[]))
+    assert caught.value.outcome.writes == [] and not caught.value.outcome.changed
+    assert tenant.roles.writes == [] and tenant.users.writes == []
+
+
+def test_state_absent_leaves_a_soft_deleted_or_missing_user_with_no_read():
+    user = existing(state="inactive")
+    tenant = Tenant([user], held={user["id"]: [SPE_E3["id"]]})
+    outcome = tenant.run(state="absent", licenses=dict(set=[]), directory_roles=dict(remove=["User Administrator"]))
+    assert outcome.action == "unchanged" and tenant.reads() == [] and "licenses" not in outcome.user
+    tenant = Tenant()
+    assert tenant.run(state="absent", licenses=dict(remove=["NO_SUCH_SKU"])).action == "unchanged" and tenant.reads() == []
+
+
+def test_state_absent_without_list_options_only_deletes():
+    user, tenant = offboarded()
+    outcome = tenant.run(state="absent")
+    assert [record.operation for record in outcome.writes] == ["delete"] and tenant.reads() == []
+
+
+def test_state_absent_refuses_an_unknown_sku_to_remove_before_any_write():
+    user, tenant = offboarded()
+    with pytest.raises(UserInputError, match="licenses.remove: the tenant has no SKU NO_SUCH_SKU"):
+        tenant.run(state="absent", licenses=dict(remove=["NO_SUCH_SKU"]), directory_roles=dict(set=[]))
+    assert tenant.licenses.writes == [] and tenant.roles.writes == [] and tenant.users.writes == []
 
 
 # -- truthful results -----------------------------------------------------------------------------

@@ -217,3 +217,27 @@ def test_user_options_spec_marks_the_password_no_log():
     assert spec["password"]["no_log"] is True
     assert spec["update_password"]["default"] == "on_create"
     assert spec["force_change_password"]["default"] is True
+
+
+@pytest.mark.parametrize("overrides, words", [
+    (dict(licenses=dict(add=["SPE_E3"])), "licenses.add cannot be used with state=absent"),
+    (dict(licenses=dict(add=[])), "licenses.add cannot be used with state=absent"),
+    (dict(licenses=dict(set=["SPE_E3"])), "licenses.set must be empty ([]) with state=absent: a user being deleted can only "
+                                          "give back what it holds, got SPE_E3"),
+    (dict(directory_roles=dict(add=["User Administrator"])), "directory_roles.add cannot be used with state=absent"),
+    (dict(directory_roles=dict(set=["User Administrator"])), "directory_roles.set must be empty"),
+])
+def test_state_absent_refuses_what_would_give_the_user_something(overrides, words):
+    with pytest.raises(UserInputError) as raised:
+        user_model.validate_user_options(options(state="absent", **overrides))
+    assert words in str(raised.value)
+    user_model.validate_user_options(options(state="present", **overrides))
+
+
+@pytest.mark.parametrize("overrides", [
+    dict(licenses=dict(set=[]), directory_roles=dict(set=[])),
+    dict(licenses=dict(remove=["SPE_E3"]), directory_roles=dict(remove=["User Administrator"])),
+    dict(licenses=dict(add=None, remove=None, set=None)),
+])
+def test_state_absent_takes_remove_and_an_empty_set(overrides):
+    user_model.validate_user_options(options(state="absent", **overrides))

@@ -9,7 +9,7 @@ import json
 
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError
 from ansible_collections.partnercenter.csp.plugins.modules import partnercenter_customer_users as module
-from ansible_collections.partnercenter.csp.tests.unit.fake_apis import api_user
+from ansible_collections.partnercenter.csp.tests.unit.fake_apis import MINECRAFT, SPE_E3, api_user
 
 PASSWORD = "Correct-Horse-7"
 
@@ -135,3 +135,28 @@ def test_bulk_licences_and_roles_read_the_tenant_once(run_module):
     assert len(run_module.licenses.writes) == 5 and len(run_module.roles.writes) == 1
     assert result["results"][0]["user"]["directory_roles"] == ["User Administrator"]
     assert result["results"][1]["user"]["licenses"] == ["SPE_E3"] and "directory_roles" not in result["results"][1]["user"]
+
+
+def test_state_absent_with_an_addition_is_refused_before_any_call(run_module):
+    result, _out = run_module(module, users=[dict(user_principal_name="bob@contoso.onmicrosoft.com", state="absent"),
+                                             dict(user_principal_name="eve@contoso.onmicrosoft.com", state="absent",
+                                                  licenses=dict(set=["SPE_E3"]))])
+    assert result["failed"] is True and "users[1].licenses.set must be empty ([]) with state=absent" in result["msg"]
+    assert run_module.api.calls == [] and run_module.licenses.calls == [] and run_module.roles.calls == []
+
+
+def test_offboarding_releases_the_seats_before_the_delete_and_counts_them_per_sku(run_module):
+    leavers = [api_user("bob@contoso.onmicrosoft.com"), api_user("eve@contoso.onmicrosoft.com")]
+    for user in leavers:
+        run_module.api.users[user["id"]] = user
+    run_module.licenses.held = {leavers[0]["id"]: [SPE_E3["id"], MINECRAFT["id"]], leavers[1]["id"]: [SPE_E3["id"]]}
+    users = [dict(user_principal_name=user["userPrincipalName"], state="absent", licenses=dict(set=[])) for user in leavers]
+    predicted, _out = run_module(module, check_mode=True, users=users)
+    assert predicted["seats_released"] == {"SPE_E3": 2, "CFQ7TTC0K5DR/0002": 1}
+    assert run_module.api.writes == [] and run_module.licenses.writes == []
+    result, _out = run_module(module, users=users)
+    assert result["seats_released"] == {"SPE_E3": 2, "CFQ7TTC0K5DR/0002": 1}
+    assert result["summary"]["deleted"] == ["bob@contoso.onmicrosoft.com", "eve@contoso.onmicrosoft.com"]
+    assert [write["operation"] for write in result["results"][0]["writes"]] == ["update_licenses", "update_licenses", "delete"]
+    again, _out = run_module(module, users=users)
+    assert again["changed"] is False and again["seats_released"] == {}
