@@ -114,8 +114,8 @@ options:
     default: true
   token_cache_path:
     description:
-      - The token cache file. The shared throttling state, C(throttle.json), is kept in the same directory, also
-        with O(token_cache=false).
+      - The token cache file. The shared throttling state is kept in the same directory, whether O(token_cache) is on
+        or off (see there).
       - Its directory is created with mode C(0700) and the file is written with mode C(0600). A file or directory that
         another user owns, or that group or others can write, is not used (with a warning). A file that group or others
         can read is made C(0600) before it is used, and the C(partnercenter.csp) directory C(0700), with a warning naming
