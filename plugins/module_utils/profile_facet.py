@@ -27,8 +27,6 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.user_model impor
     password_body,
     predicted_user,
     restore_body,
-    restored_upn,
-    restored_upn_is_sure,
     update_body,
     user_from_api,
 )
@@ -52,7 +50,7 @@ def check_creatable(spec, current):
 def restore_name(spec, current):
     """The user principal name a user has now, or gets back when this task restores it (None for no user).
 
-    A soft-deleted user may be listed under its name with the 32 hex digits of a soft delete in front (user_model):
+    A soft-deleted user may be listed under its name with the 32 hex digits of a soft delete in front (deleted_users):
     found by user_principal_name, it gets that name back; found by user_id, its listed name without the prefix.
     """
     if current is None:
@@ -60,6 +58,8 @@ def restore_name(spec, current):
     listed = current.get("userPrincipalName")
     if current.get("state") == "active":
         return listed
+    from ansible_collections.partnercenter.csp.plugins.module_utils.deleted_users import restored_upn   # only a soft-deleted user gets a name back
+
     return restored_upn(listed, None if spec.user_id else spec.user_principal_name)
 
 
@@ -73,6 +73,8 @@ def check_restorable(active_user_named, spec, current):
     user_id: found by name, an active holder would have won."""
     if spec.state != "present" or current is None or current.get("state") == "active" or not spec.user_id:
         return
+    from ansible_collections.partnercenter.csp.plugins.module_utils.deleted_users import restored_upn_is_sure
+
     listed, name = current.get("userPrincipalName"), restore_name(spec, current)
     if not restored_upn_is_sure(listed, current.get("id"), None):
         return   # a 32-hex prefix that is not the id: the name given back is not known; the service's answer says
