@@ -24,9 +24,9 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.partnercenter.csp.plugins.module_utils.deleted_users import deleted_user_named, restored_upn
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import UserInputError
 from ansible_collections.partnercenter.csp.plugins.module_utils.facets import ACTIONS, ConvergenceFailure
-from ansible_collections.partnercenter.csp.plugins.module_utils.profile_facet import restore_name
 from ansible_collections.partnercenter.csp.plugins.module_utils.user_convergence import UserConvergence, UserSpec
 from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import validate_user_options
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_restore import restore_name
 
 MAX_CONCURRENCY = 16
 
