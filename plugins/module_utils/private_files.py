@@ -20,7 +20,6 @@ __metaclass__ = type
 import json
 import os
 import stat
-import tempfile
 
 
 # The directory the collection makes for its files by default ($XDG_CACHE_HOME/partnercenter.csp): repaired to 0700
@@ -40,15 +39,6 @@ def untrusted_reason(what, path, st):
     if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         return "%s %s is writable by group or others (mode %04o)" % (what, path, stat.S_IMODE(st.st_mode))
     return None
-
-
-def make_private(what, path, st, private_mode):
-    """Take group and others' access away from path (trusted otherwise); a warning when it had any, else None."""
-    if not st.st_mode & GROUP_OR_OTHERS:
-        return None
-    os.chmod(path, private_mode)
-    return ("%s %s was open to group or others (mode %04o); it is now %04o. Whatever it held may have been read: if it "
-            "held tokens, consider revoking them." % (what, path, stat.S_IMODE(st.st_mode), private_mode))
 
 
 class PrivateFile:
@@ -105,6 +95,11 @@ class PrivateFile:
         repairs = [("file", self.path, st, 0o600)] if st is not None else []
         if os.path.basename(self.directory) == COLLECTION_DIRECTORY:
             repairs.insert(0, ("directory", self.directory, directory_st, 0o700))
+        repairs = [repair for repair in repairs if repair[2].st_mode & GROUP_OR_OTHERS]
+        if not repairs:
+            return
+        from ansible_collections.partnercenter.csp.plugins.module_utils.private_file_writes import make_private   # only a file or directory open to others
+
         for what, path, path_st, private_mode in repairs:
             warning = make_private(what, path, path_st, private_mode)
             if warning is not None:
@@ -136,28 +131,14 @@ class PrivateFile:
         """Replace the file with document (0600, atomically); False (and a warning) when it cannot be written."""
         if not self.trusted():
             return False
-        data = json.dumps(document, separators=(",", ":"), sort_keys=True)
-        tmp_path = None
+        from ansible_collections.partnercenter.csp.plugins.module_utils.private_file_writes import replace_file   # only a redeem or a 429 writes
+
         try:
-            fd, tmp_path = tempfile.mkstemp(prefix="." + os.path.basename(self.path) + ".", suffix=".tmp", dir=self.directory)
-            with os.fdopen(fd, "wb") as handle:
-                os.fchmod(handle.fileno(), 0o600)
-                handle.write(data.encode("utf-8"))
-                handle.flush()
-                if self.durable:
-                    os.fsync(handle.fileno())
-            os.replace(tmp_path, self.path)
-            tmp_path = None
+            replace_file(self.path, document, self.durable)
             return True
         except (IOError, OSError) as error:
             self.warn("%s %s could not be written: %s." % (self.label, self.path, error.strerror or error))
             return False
-        finally:
-            if tmp_path is not None:
-                try:
-                    os.unlink(tmp_path)
-                except OSError:
-                    pass
 
     def lock(self):
         """The FileLock beside this file (path + ".lock"), shared by every process that uses the file."""

@@ -41,8 +41,6 @@ MAX_AHEAD = 600.0
 THROTTLED_WINDOW = 120.0
 PROGRESS_INTERVAL = 0.2
 LOCK_WAIT = 0.2
-# Partners whose last 429 is older than this are dropped from the file.
-FORGET_AFTER = 3600.0
 
 
 def partner_key(api_url, authority_host, tenant_id, client_id):
@@ -58,7 +56,15 @@ def number_or_none(value):
     return None
 
 
-def _pacing_state(entry):
+def deadline_ahead(value, now):
+    """value when it is an instant after now and at most MAX_AHEAD seconds away, else None (past, corrupt, a clock jump)."""
+    value = number_or_none(value)
+    if value is None or value <= now or value > now + MAX_AHEAD:
+        return None
+    return value
+
+
+def pacing_state(entry):
     value = entry.get("pacing")
     return value if isinstance(value, dict) else {}
 
@@ -110,24 +116,18 @@ class SharedThrottle(PrivateDocument):
             self._seen = (signature, entry)
         return entry
 
-    def _deadline(self, value, now):
-        value = number_or_none(value)
-        if value is None or value <= now or value > now + MAX_AHEAD:
-            return None
-        return value
-
     def turn(self, customer=None):
         """The Turn of a request (on customer, when given): one stat of the file while it is unchanged."""
         entry = self._entry()
         if not entry:
             return Turn()
         now = self._clock()
-        deadlines = [self._deadline(entry.get("not_before"), now)]
+        deadlines = [deadline_ahead(entry.get("not_before"), now)]
         customers = entry.get("customers")
         if customer and isinstance(customers, dict):
-            deadlines.append(self._deadline(customers.get(customer), now))
+            deadlines.append(deadline_ahead(customers.get(customer), now))
         deadlines = [value for value in deadlines if value is not None]
-        pacing = _pacing_state(entry)
+        pacing = pacing_state(entry)
         if not pacing:
             return Turn(max(deadlines) if deadlines else None)
         pacer = _pacer()
@@ -143,25 +143,17 @@ class SharedThrottle(PrivateDocument):
         value = self._entry().get("progress")
         return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
-    def _kept(self, value, now):
-        """Whether a partner's entry is still worth keeping: a recent 429, or a customer's deadline still ahead."""
-        if not isinstance(value, dict):
-            return False
-        throttled_at = number_or_none(value.get("throttled_at"))
-        if throttled_at is not None and now - throttled_at < FORGET_AFTER:
-            return True
-        customers = value.get("customers")
-        return isinstance(customers, dict) and any(self._deadline(instant, now) for instant in customers.values())
-
     def _update(self, change):
         """Read-modify-write of this partner's entry under the lock beside the file (best effort without it); returns
-        what change(entry, now) returns."""
+        what change(entry, now) returns (throttle_changes.py: imported only for a write, after a 429)."""
+        from ansible_collections.partnercenter.csp.plugins.module_utils.throttle_changes import kept_partners
+
         lock = self._file.lock()
         # A busy lock is waited for quietly: every fork finds it busy in a 429 storm, and going on without it is safe.
         held = lock.acquire(LOCK_WAIT, warn_when_busy=False) if self._file.trusted() else False
         try:
             now = self._clock()
-            partners = dict((key, value) for key, value in self._read_section().items() if self._kept(value, now))
+            partners = kept_partners(self._read_section(), now)
             entry = dict(partners.get(self.key) or {})
             result = change(entry, now)
             partners[self.key] = entry
@@ -174,33 +166,17 @@ class SharedThrottle(PrivateDocument):
     def defer_until(self, instant, customer=None):
         """Nobody of this partner (only calls on customer, when given) sends before instant (wall clock); the later of
         this and any recorded deadline wins. A partner-wide deadline is a 429 to the Pacer too."""
+        from ansible_collections.partnercenter.csp.plugins.module_utils.throttle_changes import defer
+
         instant = min(float(instant), self._clock() + MAX_AHEAD)
-
-        def change(entry, now):
-            if customer:
-                customers = entry.get("customers") if isinstance(entry.get("customers"), dict) else {}
-                customers = dict((key, value) for key, value in customers.items() if self._deadline(value, now))
-                current = number_or_none(customers.get(customer))
-                customers[customer] = instant if current is None else max(current, instant)
-                entry["customers"] = customers
-                return
-            current = number_or_none(entry.get("not_before"))
-            if current is None or current < instant:
-                entry["not_before"] = instant
-            entry["throttled_at"] = now
-            entry["pacing"] = _pacer().throttled(_pacing_state(entry), now, instant - now)
-
-        self._update(change)
+        self._update(lambda entry, now: defer(entry, now, instant, customer))
 
     def take_slot(self):
         """The wall-clock instant at which this process may send its next request, its turn counted (and spaced at the
         learned pace) for every process of the partner on this machine."""
+        from ansible_collections.partnercenter.csp.plugins.module_utils.throttle_changes import take_slot
 
-        def change(entry, now):
-            instant, entry["pacing"] = _pacer().take(_pacing_state(entry), now)
-            return instant
-
-        return self._update(change)
+        return self._update(take_slot)
 
     def record_progress(self):
         """A request succeeded: while throttling is going on, say so (at most every PROGRESS_INTERVAL s per process)."""
@@ -212,9 +188,6 @@ class SharedThrottle(PrivateDocument):
             if self._last_progress_write is not None and now - self._last_progress_write < PROGRESS_INTERVAL:
                 return
             self._last_progress_write = now
+        from ansible_collections.partnercenter.csp.plugins.module_utils.throttle_changes import count_progress
 
-        def change(entry, now):
-            progress = entry.get("progress")
-            entry["progress"] = (progress if isinstance(progress, int) and not isinstance(progress, bool) else 0) + 1
-
-        self._update(change)
+        self._update(count_progress)

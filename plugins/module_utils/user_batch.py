@@ -21,11 +21,12 @@ __metaclass__ = type
 
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.partnercenter.csp.plugins.module_utils.deleted_users import deleted_user_named, restored_upn
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import UserInputError
 from ansible_collections.partnercenter.csp.plugins.module_utils.facets import ACTIONS, ConvergenceFailure
-from ansible_collections.partnercenter.csp.plugins.module_utils.profile_facet import restore_name
 from ansible_collections.partnercenter.csp.plugins.module_utils.user_convergence import UserConvergence, UserSpec
-from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import deleted_user_named, restored_upn, validate_user_options
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import validate_user_options
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_restore import restore_name
 
 MAX_CONCURRENCY = 16
 
@@ -58,7 +59,7 @@ class UserIndex:
 
     def find(self, spec, label=""):
         """The user the spec names: an active user by its key, else a soft-deleted one by id, or by the user principal
-        name it had (user_model.deleted_user_named, which refuses two)."""
+        name it had (deleted_users.deleted_user_named, which refuses two)."""
         key = spec.keys()[0]
         user = self._active_by_key().get(key)
         if user is not None:

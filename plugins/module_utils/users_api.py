@@ -14,7 +14,7 @@ import json
 
 from ansible_collections.partnercenter.csp.plugins.module_utils.api_client import CustomerEndpoints
 from ansible_collections.partnercenter.csp.plugins.module_utils.errors import PartnerCenterError
-from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import active_user_named, deleted_user_named
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import active_user_named
 
 # The largest page the service is known to take (the recorded deleted-users call used it).
 PAGE_SIZE = 500
@@ -70,10 +70,12 @@ class UsersApi(CustomerEndpoints):
 
     def find_by_upn(self, upn):
         """The active user with this UPN (case-insensitive), else the one soft-deleted user that may have had it
-        (user_model.deleted_user_named: listed plain or renamed; two such are refused); or None.
+        (deleted_users.deleted_user_named: listed plain or renamed; two such are refused); or None.
 
         Partner Center has no lookup by UPN, so this pages through the lists.
         """
+        from ansible_collections.partnercenter.csp.plugins.module_utils.deleted_users import deleted_user_named   # only a lookup by name reads deleted users
+
         return self.find_active_by_upn(upn) or deleted_user_named(self.list_deleted(), upn)
 
     def create(self, body):

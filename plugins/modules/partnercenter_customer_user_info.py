@@ -128,7 +128,8 @@ users:
 """
 
 from ansible_collections.partnercenter.csp.plugins.module_utils.ansible_module import PartnerCenterModule
-from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import deleted_user_matches, user_from_api, validate_lookup_options
+from ansible_collections.partnercenter.csp.plugins.module_utils.deleted_users import deleted_user_matches
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import user_from_api, validate_lookup_options
 from ansible_collections.partnercenter.csp.plugins.module_utils.users_api import UsersApi
 
 

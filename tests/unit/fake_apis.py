@@ -10,7 +10,8 @@ __metaclass__ = type
 import copy
 import uuid
 
-from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import active_user_named, deleted_user_named, restored_upn
+from ansible_collections.partnercenter.csp.plugins.module_utils.deleted_users import deleted_user_named, restored_upn
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import active_user_named
 
 
 class FakeUsersApi:

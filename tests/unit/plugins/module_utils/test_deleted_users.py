@@ -18,9 +18,8 @@ from ansible_collections.partnercenter.csp.plugins.module_utils.errors import Pa
 from ansible_collections.partnercenter.csp.plugins.module_utils.facets import ConvergenceFailure
 from ansible_collections.partnercenter.csp.plugins.module_utils.user_batch import UserIndex
 from ansible_collections.partnercenter.csp.plugins.module_utils.user_convergence import UserConvergence, UserSpec, converge, find_user
-from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import (
-    UserInputError,
-    active_user_named,
+from ansible_collections.partnercenter.csp.plugins.module_utils.user_model import UserInputError, active_user_named
+from ansible_collections.partnercenter.csp.plugins.module_utils.deleted_users import (
     deleted_user_matches,
     deleted_user_named,
     restored_upn,
